@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+// Runs the simulator's TypeScript entry through tsx (a runtime dependency), so no build step is needed.
+require('tsx/cjs');
+require('../src/sim/cli.ts');

@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ClusterConfig, Config } from './config';
+import { resolveSecret } from './config';
+import { MasterClient, type MesosClientOptions } from './mesos';
+
+/** The failure type of a runbook that names a cluster the configuration lacks. */
+export const UNKNOWN_CLUSTER = 'INVALID_INPUT';
+
+/**
+ * The configured clusters, each with one lazily built {@link MasterClient} (one connection pool and one remembered
+ * leader per cluster, shared by every activity of the worker). Secrets are resolved here, in the worker, and nowhere
+ * else.
+ */
+export class ClusterRegistry {
+  private readonly clients = new Map<string, MasterClient>();
+
+  constructor(
+    private readonly clusters: Record<string, ClusterConfig>,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  static fromConfig(config: Config, env: NodeJS.ProcessEnv = process.env): ClusterRegistry {
+    return new ClusterRegistry(config.clusters, env);
+  }
+
+  names(): string[] {
+    return Object.keys(this.clusters);
+  }
+
+  /**
+   * The client of `cluster`. Throws a non-retryable `INVALID_INPUT` failure naming the field `cluster` and the
+   * configured names when it is unknown, and a plain error naming the reference when a secret cannot be resolved.
+   */
+  master(cluster: string): MasterClient {
+    const existing = this.clients.get(cluster);
+    if (existing) return existing;
+    const config = this.clusters[cluster];
+    if (!config) {
+      throw ApplicationFailure.create({
+        type: UNKNOWN_CLUSTER,
+        nonRetryable: true,
+        message: `cluster: unknown cluster '${cluster}' (configured: ${this.names().join(', ') || 'none'})`,
+      });
+    }
+    const client = new MasterClient(clientOptions(config, this.env));
+    this.clients.set(cluster, client);
+    return client;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.clients.values()].map((c) => c.close()));
+    this.clients.clear();
+  }
+}
+
+function clientOptions(config: ClusterConfig, env: NodeJS.ProcessEnv): MesosClientOptions {
+  const options: MesosClientOptions = {
+    masters: config.masters,
+    timeoutMs: config.timeoutSeconds * 1000,
+    allowedRedirectHosts: config.allowedRedirectHosts,
+  };
+  if (config.credentials?.kind === 'basic') {
+    options.credentials = { kind: 'basic', principal: config.credentials.principal, secret: resolveSecret(config.credentials.secret, env) };
+  } else if (config.credentials?.kind === 'bearer') {
+    options.credentials = { kind: 'bearer', token: resolveSecret(config.credentials.token, env) };
+  }
+  if (config.tls) {
+    options.tls = {
+      ca: config.tls.caFile ? readFileSync(config.tls.caFile) : undefined,
+      cert: config.tls.certFile ? readFileSync(config.tls.certFile) : undefined,
+      key: config.tls.keyFile ? readFileSync(config.tls.keyFile) : undefined,
+      rejectUnauthorized: config.tls.rejectUnauthorized,
+    };
+  }
+  return options;
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from '../temporal/names';
+
+/**
+ * A secret is never written in the configuration: it is named by reference, an environment variable or a file
+ * (design.md "Configuration"). Resolved only in the worker, never in workflow code or history.
+ */
+export const SecretRefSchema = z.union([
+  z.object({ env: z.string().min(1).describe('name of an environment variable holding the secret') }).strict(),
+  z.object({ file: z.string().min(1).describe('path of a file holding the secret') }).strict(),
+]);
+export type SecretRef = z.infer<typeof SecretRefSchema>;
+
+export const MesosCredentialsSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('basic'), principal: z.string().min(1), secret: SecretRefSchema }).strict(),
+  z.object({ kind: z.literal('bearer'), token: SecretRefSchema }).strict(),
+]);
+
+export const TlsFilesSchema = z
+  .object({
+    caFile: z.string().min(1).optional(),
+    certFile: z.string().min(1).optional(),
+    keyFile: z.string().min(1).optional(),
+    serverName: z.string().min(1).optional(),
+    rejectUnauthorized: z.boolean().optional(),
+  })
+  .strict()
+  .refine((tls) => Boolean(tls.certFile) === Boolean(tls.keyFile), {
+    message: 'certFile and keyFile go together: give both for a client certificate, or neither',
+  });
+
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), { message: 'a master URL starts with http:// or https://' });
+
+export const ClusterSchema = z
+  .object({
+    masters: z.array(httpUrl).min(1, 'list at least one master URL, e.g. http://mesos-master-1:5050'),
+    credentials: MesosCredentialsSchema.optional(),
+    tls: TlsFilesSchema.optional(),
+    timeoutSeconds: z.number().positive().max(3600).default(30),
+    /** Hosts a 307 may send credentials to besides the configured masters. */
+    allowedRedirectHosts: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+export type ClusterConfig = z.infer<typeof ClusterSchema>;
+
+export const TemporalSchema = z
+  .object({
+    address: z.string().min(1).default('127.0.0.1:7233'),
+    namespace: z.string().min(1).default('default'),
+    taskQueue: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+    tls: TlsFilesSchema.optional(),
+    apiKey: SecretRefSchema.optional(),
+    /** Web UI base URL, for links in progress lines and chat messages. */
+    uiUrl: z.string().url().optional(),
+  })
+  .strict();
+
+export const PolicySchema = z
+  .object({
+    /** Who may approve destructive steps; empty = anyone who can send an Update. */
+    approvers: z.array(z.string().min(1)).default([]),
+    /** Runbooks that always wait for approval, whatever their input says. */
+    alwaysRequireApproval: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+const clusterName = z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'cluster names are lower-case letters, digits, "_", "." and "-"');
+
+export const ConfigSchema = z
+  .object({
+    temporal: TemporalSchema.default(TemporalSchema.parse({})),
+    clusters: z.record(clusterName, ClusterSchema).refine((c) => Object.keys(c).length > 0, {
+      message: 'define at least one cluster, e.g. clusters: { default: { masters: [http://127.0.0.1:5050] } }',
+    }),
+    policy: PolicySchema.default(PolicySchema.parse({})),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;

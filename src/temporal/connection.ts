@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { Config } from '../config';
+import { resolveSecret } from '../config';
+
+type TemporalConfig = Config['temporal'];
+
+function tlsOptions(config: TemporalConfig) {
+  if (!config.tls) return undefined;
+  return {
+    serverNameOverride: config.tls.serverName,
+    serverRootCACertificate: config.tls.caFile ? readFileSync(config.tls.caFile) : undefined,
+    clientCertPair: config.tls.certFile && config.tls.keyFile ? { crt: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } : undefined,
+  };
+}
+
+/** A client connection to the configured Temporal server (TLS and API key by reference, resolved here). */
+export async function connectClient(config: TemporalConfig): Promise<Client> {
+  const connection = await Connection.connect({
+    address: config.address,
+    tls: tlsOptions(config),
+    apiKey: config.apiKey ? resolveSecret(config.apiKey) : undefined,
+  });
+  return new Client({ connection, namespace: config.namespace });
+}
+
+/** The worker's native connection to the same server. */
+export async function connectWorker(config: TemporalConfig): Promise<NativeConnection> {
+  return NativeConnection.connect({
+    address: config.address,
+    tls: tlsOptions(config),
+    apiKey: config.apiKey ? resolveSecret(config.apiKey) : undefined,
+  });
+}
+
+/** The Web UI page of one run. */
+export function runUrl(uiUrl: string | undefined, namespace: string, workflowId: string, runId?: string): string | undefined {
+  if (!uiUrl) return undefined;
+  const base = `${uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  return runId ? `${base}/${encodeURIComponent(runId)}/history` : base;
+}

@@ -1,0 +1,71 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { ClusterRegistry } from './clusters';
+import { loadConfig, type Config } from './config';
+import { connectWorker } from './temporal/connection';
+
+export interface WorkerOptions {
+  config: Config;
+  /** An existing connection (tests); otherwise one is made from `config.temporal`. */
+  connection?: NativeConnection;
+  /** Overrides `config.temporal.taskQueue` (tests use one per file). */
+  taskQueue?: string;
+}
+
+export interface RunbookWorker {
+  worker: Worker;
+  clusters: ClusterRegistry;
+  /** Runs until `shutdown()`; resolves when the worker has stopped. */
+  run(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * The one composition root: builds the per-cluster Mesos clients, the activities and the Temporal worker serving
+ * every runbook (`runbooks/index.ts`) on the task queue. Throws when the server cannot be reached or the workflow
+ * bundle does not build.
+ */
+export async function createRunbookWorker(options: WorkerOptions): Promise<RunbookWorker> {
+  const { config } = options;
+  const ownConnection = options.connection ? undefined : await connectWorker(config.temporal);
+  const connection = options.connection ?? ownConnection!;
+  const clusters = ClusterRegistry.fromConfig(config);
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: options.taskQueue ?? config.temporal.taskQueue,
+    workflowsPath: require.resolve('../runbooks'),
+    activities: createActivities({ clusters }),
+  });
+  let running: Promise<void> | undefined;
+  const run = () => {
+    running ??= worker.run().finally(async () => {
+      await clusters.close();
+      await ownConnection?.close();
+    });
+    return running;
+  };
+  return {
+    worker,
+    clusters,
+    run,
+    async shutdown() {
+      if (worker.getState() === 'RUNNING' || worker.getState() === 'INITIALIZED') worker.shutdown();
+      await running;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const { worker, run } = await createRunbookWorker({ config });
+  process.stderr.write(`worker serving task queue '${worker.options.taskQueue}' on ${config.temporal.address} (clusters: ${Object.keys(config.clusters).join(', ')})\n`);
+  await run();
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

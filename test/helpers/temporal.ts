@@ -1,0 +1,28 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+
+/**
+ * The test run's shared Temporal dev server (started by the global setup). Fails loudly, never skips, when it is
+ * missing (e.g. SKIP_TEMPORAL=1 was set).
+ */
+export function temporalAddress(): { address: string; namespace: string } {
+  const address = process.env.TEMPORAL_TEST_ADDRESS;
+  if (!address) {
+    throw new Error('No Temporal dev server for this test: run it through `npm test` / jest with the global setup, without SKIP_TEMPORAL=1.');
+  }
+  return { address, namespace: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default' };
+}
+
+export async function testClient(): Promise<Client> {
+  const { address, namespace } = temporalAddress();
+  return new Client({ connection: await Connection.connect({ address }), namespace });
+}
+
+export async function testWorkerConnection(): Promise<NativeConnection> {
+  return NativeConnection.connect({ address: temporalAddress().address });
+}
+
+/** A name unique to this test file and process: task queues, cluster names, workflow ids. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+}
