@@ -6,7 +6,7 @@ import { startCluster } from '../sim';
 import { dataDir } from '../temporal/paths';
 import { startDevServer } from '../temporal/dev-server';
 import { connectClient, runUrl } from '../temporal/connection';
-import { freePort } from '../temporal/free-port';
+import { freePort, isPortFree } from '../temporal/free-port';
 import { startRunbook } from '../temporal/start';
 import { createRunbookWorker } from '../worker';
 import { watchRun } from './watch';
@@ -97,13 +97,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 }
 
 async function preferredPort(port: number): Promise<number> {
-  const net = await import('node:net');
-  const free = await new Promise<boolean>((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-  return free ? port : freePort();
+  return (await isPortFree('127.0.0.1', port)) ? port : freePort();
 }
 
 export function demoCommand(): Command {

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { catalog } from '../../runbooks/catalog';
 import { ClusterRegistry } from '../clusters';
 import { loadConfig } from '../config';
+import { resolveTemporalBinary } from '../temporal/cli-binary';
 import { startDevServer } from '../temporal/dev-server';
 import { connectClient, runUrl } from '../temporal/connection';
 import { dataDir } from '../temporal/paths';
@@ -89,6 +90,16 @@ The input is checked before anything starts: every bad field is named, and the a
         process.once('SIGTERM', resolve);
       });
       await server.stop();
+    });
+
+  cli
+    .command('temporal-cli')
+    .description('Find the Temporal CLI (TEMPORAL_CLI, PATH, the cache) or build it from its Go module; print its path')
+    .action(async () => {
+      const started = Date.now();
+      const found = await resolveTemporalBinary();
+      process.stdout.write(`${found.path}\n`);
+      process.stderr.write(`(${found.source}, ${Date.now() - started} ms)\n`);
     });
 
   cli.addCommand(demoCommand());

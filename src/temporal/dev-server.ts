@@ -3,7 +3,7 @@ import { mkdirSync, openSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { resolveTemporalBinary, type ResolvedTemporalBinary } from './cli-binary';
-import { freePort } from './free-port';
+import { freePort, isPortFree } from './free-port';
 import { searchAttributeCliTypes } from './search-attributes';
 import { ensureSearchAttributes } from './register';
 
@@ -54,6 +54,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const ip = options.ip ?? '127.0.0.1';
   const port = options.port || (await freePort(ip));
   const uiPort = options.headless ? undefined : options.uiPort || (await freePort(ip));
+  // The server does not always exit on a taken port, and a readiness probe would then reach the other server.
+  for (const [what, p] of [['frontend', port], ['Web UI', uiPort]] as const) {
+    if (p !== undefined && !(await isPortFree(ip, p))) {
+      throw new Error(`Temporal ${what} port ${ip}:${p} is already in use (another Temporal server?); choose another port`);
+    }
+  }
   const namespace = options.namespace ?? 'default';
   mkdirSync(options.dataDir, { recursive: true });
   const dbPath = path.join(options.dataDir, options.dbFile ?? 'temporal.db');
