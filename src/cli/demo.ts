@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { parseConfig } from '../config';
 import { startCluster } from '../sim';
 import { dataDir } from '../temporal/paths';
@@ -54,6 +55,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       clusters: { default: { masters: cluster.masters } },
     });
     say('▶ starting the worker (task queue mesos-runbooks)...');
+    // The worker's own INFO lines would bury the run's progress; warnings and errors still show.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
     const worker = await createRunbookWorker({ config });
     const running = worker.run();
     stops.push(() => worker.shutdown());

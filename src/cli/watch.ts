@@ -29,7 +29,7 @@ export async function watchRun<T = unknown>(handle: WorkflowHandle, options: Wat
     // The log keeps only its last 50 lines: print what follows the last line printed.
     const lines = progress.log;
     const from = lastLine === undefined ? 0 : lines.lastIndexOf(lastLine) + 1;
-    for (const line of lines.slice(from)) print(`  ${line}`);
+    for (const line of lines.slice(from)) print(`  ${shortTime(line)}`);
     if (lines.length > 0) lastLine = lines[lines.length - 1];
     const wait = progress.wait ? `  … waiting for ${progress.wait.what}${progress.wait.diagnosis ? `: ${progress.wait.diagnosis}` : ''}` : '';
     if (wait && wait !== lastWait) print(wait);
@@ -41,4 +41,9 @@ export async function watchRun<T = unknown>(handle: WorkflowHandle, options: Wat
   }
   await flush();
   return (await result) as T;
+}
+
+/** `2026-11-25T15:56:12.141Z find agent` → `15:56:12 find agent` (UTC). */
+function shortTime(line: string): string {
+  return line.replace(/^\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)\.\d+Z /, '$1 ');
 }

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 
 /**
  * The test run's shared Temporal dev server (started by the global setup). Fails loudly, never skips, when it is
@@ -19,10 +19,20 @@ export async function testClient(): Promise<Client> {
 }
 
 export async function testWorkerConnection(): Promise<NativeConnection> {
+  quietRuntime();
   return NativeConnection.connect({ address: temporalAddress().address });
 }
 
 /** A name unique to this test file and process: task queues, cluster names, workflow ids. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+}
+
+/** Worker logs at WARN in tests: failures still show, the per-task INFO lines do not. Once per jest worker process. */
+function quietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed by an earlier test file in this jest worker process
+  }
 }
