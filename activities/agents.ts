@@ -32,7 +32,7 @@ export function createAgentActivities({ clusters }: AgentActivityDeps) {
         const { agents, recovered_agents } = await clusters.master(input.cluster).getAgents();
         if (input.agentId) {
           const found = agents.find((a) => a.agent_info.id?.value === input.agentId);
-          if (found) return summarize(found);
+          if (found) return summarizeAgent(found);
           const recovered = recovered_agents.some((a) => a.id?.value === input.agentId);
           throw invalid(
             recovered
@@ -42,7 +42,7 @@ export function createAgentActivities({ clusters }: AgentActivityDeps) {
         }
         const hostname = (input.hostname ?? '').toLowerCase();
         const matches = agents.filter((a) => a.agent_info.hostname.toLowerCase() === hostname);
-        if (matches.length === 1) return summarize(matches[0]);
+        if (matches.length === 1) return summarizeAgent(matches[0]);
         if (matches.length === 0) {
           throw invalid(`hostname: no registered agent has hostname '${input.hostname}' in cluster '${input.cluster}'${sample(agents.map((a) => a.agent_info.hostname))}`);
         }
@@ -83,7 +83,7 @@ export function createAgentActivities({ clusters }: AgentActivityDeps) {
         const remaining = remainingTasks(tasks, input.agentId);
         return {
           registered: agent !== undefined,
-          agent: agent ? summarize(agent) : undefined,
+          agent: agent ? summarizeAgent(agent) : undefined,
           remainingTaskCount: remaining.length,
           remainingTasks: remaining.slice(0, SHOWN_TASKS),
         };
@@ -108,7 +108,7 @@ export function createAgentActivities({ clusters }: AgentActivityDeps) {
 
 export type AgentActivities = ReturnType<typeof createAgentActivities>;
 
-function summarize(agent: Agent): AgentSummary {
+export function summarizeAgent(agent: Agent): AgentSummary {
   const state = agent.drain_info?.state;
   return {
     agentId: agent.agent_info.id?.value ?? '',

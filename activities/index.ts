@@ -1,11 +1,27 @@
-import { createAgentActivities, type AgentActivityDeps } from './agents';
+import type { Client } from '@temporalio/client';
+import type { ClusterRegistry } from '../src/clusters';
+import type { Config } from '../src/config';
+import { createAgentLockActivities } from './agent-lock';
+import { createAgentActivities } from './agents';
+import { createMaintenanceActivities } from './maintenance';
+import { createMaintenanceScheduleActivities } from './maintenance-schedule';
+import { createWatchActivities } from './watch';
 
-export type ActivityDeps = AgentActivityDeps;
+export interface ActivityDeps {
+  clusters: ClusterRegistry;
+  policy: Config['policy'];
+  /** A Temporal client and the task queue, for activities that talk to the per-cluster entity workflows. */
+  temporal: { client: Client; taskQueue: string };
+}
 
 /** Every activity of the worker, built from its dependencies in one place (style.md principle 2). */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createAgentActivities(deps),
+    ...createMaintenanceActivities(deps),
+    ...createMaintenanceScheduleActivities(deps),
+    ...createWatchActivities(deps),
+    ...createAgentLockActivities(deps),
   };
 }
 

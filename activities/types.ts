@@ -54,3 +54,27 @@ export interface StepOutcome {
   applied: boolean;
   note: string;
 }
+
+/** A machine as Mesos's maintenance matches it: hostname (case-insensitive) and ip (exact), both set. */
+export interface MachineRef {
+  hostname: string;
+  ip: string;
+}
+
+export interface PreflightCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface PreflightReport {
+  agent?: AgentSummary;
+  mesosVersion?: string;
+  checks: PreflightCheck[];
+}
+
+/** A machine's maintenance mode as the master reports it; NONE when the machine is in no schedule. */
+export interface MachineMaintenance {
+  mode: 'NONE' | 'DRAINING' | 'DOWN';
+  inSchedule: boolean;
+}

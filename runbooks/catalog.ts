@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { agentMaintenanceInputSchema } from './agentMaintenance';
 import { drainAgentInputSchema } from './drainAgent';
 
 /** One runbook as the start paths (CLI, chat, schedules) and docs see it. */
@@ -20,6 +21,15 @@ export const catalog = {
     destructive: true,
     approvalByDefault: false,
     inputSchema: drainAgentInputSchema,
+    target: (input) => String(input.agentId ?? input.hostname),
+  },
+  agentMaintenance: {
+    name: 'agentMaintenance',
+    summary:
+      'Maintenance of one agent\'s machine: drain → DRAINED → schedule window → START_MAINTENANCE → work (`complete`) → STOP_MAINTENANCE → agent back → reactivate → verify.',
+    destructive: true,
+    approvalByDefault: false,
+    inputSchema: agentMaintenanceInputSchema,
     target: (input) => String(input.agentId ?? input.hostname),
   },
 } satisfies Record<string, CatalogEntry>;

@@ -1,10 +1,14 @@
-import { ApplicationFailure, defineQuery, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { Activities, DrainStatus } from '../activities';
-import { parseRunbookInput } from '../workflows/input';
-import { pollUntil } from '../workflows/poll';
-import { ProgressTracker, type Progress } from '../workflows/progress';
 import { SearchAttributes } from '../src/temporal/search-attributes';
+import { reactivateAfterDrain } from '../workflows/agent-steps';
+import { Compensation, summarizeCompensation } from '../workflows/compensation';
+import { abortedFailure, RunAborted, RunControl } from '../workflows/control';
+import { parseRunbookInput } from '../workflows/input';
+import { withAgentLease } from '../workflows/leases';
+import { failedChecks, plan, type RunPlan } from '../workflows/plan';
+import { ProgressTracker } from '../workflows/progress';
 
 /**
  * drainAgent: DRAIN_AGENT → wait until Mesos reports DRAINED (every task terminal and acknowledged) → optionally
@@ -31,6 +35,13 @@ export const drainAgentInputSchema = z
     drainTimeoutSeconds: z.number().int().positive().max(7 * 24 * 3600).optional(),
     initiator: z.string().min(1).optional(),
     ticket: z.string().min(1).optional(),
+    requireApproval: z.boolean({ error: 'must be true or false' }).default(false),
+    /** Plan mode: read the cluster, report every check and step, change nothing. */
+    dryRun: z.boolean({ error: 'must be true or false' }).default(false),
+    /** When another run holds the agent: wait for it (default) or fail at once naming the holder. */
+    ifAgentBusy: z.enum(['wait', 'fail']).default('wait'),
+    /** How long an abort mid-drain waits for DRAINED before it can reactivate (default 5 min). */
+    abortDrainWaitSeconds: z.number().int().min(0).max(86_400).default(300),
   })
   .strict()
   .superRefine((input, ctx) => {
@@ -49,97 +60,158 @@ export interface DrainAgentResult {
   cluster: string;
   agentId: string;
   hostname: string;
-  /** DRAINED, or REACTIVATED when `reactivate` was asked. */
-  finalState: 'DRAINED' | 'REACTIVATED';
+  /** DRAINED; REACTIVATED when `reactivate` was asked; DRAINING when an operator skipped the wait. */
+  finalState: 'DRAINED' | 'REACTIVATED' | 'DRAINING';
   drainApplied: boolean;
   waitedSeconds: number;
 }
 
-export const progressQuery = defineQuery<Progress>('progress');
-
-const { findAgent, drainAgent: drainAgentActivity, reactivateAgent } = proxyActivities<Activities>({
+const act = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
-});
-
-// Reads are cheap and safe to retry forever within the wait's deadline.
-const { agentDrainStatus } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 20 },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 12 },
 });
 
 const DEFAULT_EXTRA_WAIT_SECONDS = 600;
 const DEFAULT_TASK_GRACE_SECONDS = 3 * 60;
 
-export async function drainAgent(rawInput: DrainAgentInput): Promise<DrainAgentResult> {
+export async function drainAgent(rawInput: DrainAgentInput): Promise<DrainAgentResult | RunPlan> {
   const input = parseRunbookInput('drainAgent', drainAgentInputSchema, rawInput);
-  const steps = ['find agent', 'drain', 'wait for DRAINED', ...(input.reactivate ? ['reactivate'] : [])];
+  const { cluster } = input;
+  const steps = ['preflight', 'lease', 'approval', 'drain', 'wait for DRAINED', ...(input.reactivate ? ['reactivate'] : [])];
   const progress = new ProgressTracker('drainAgent', steps);
-  setHandler(progressQuery, () => progress.snapshot);
+  const control = new RunControl(progress, await act.approvalPolicy({ runbook: 'drainAgent' }));
   upsertSearchAttributes([
     { key: SearchAttributes.RunbookName, value: 'drainAgent' },
-    { key: SearchAttributes.MesosCluster, value: input.cluster },
+    { key: SearchAttributes.MesosCluster, value: cluster },
     ...(input.initiator ? [{ key: SearchAttributes.Initiator, value: input.initiator }] : []),
     ...(input.ticket ? [{ key: SearchAttributes.Ticket, value: input.ticket }] : []),
   ]);
   progress.say(`reason: ${input.reason}`);
 
-  progress.start('find agent', input.agentId ?? input.hostname);
-  const agent = await findAgent({ cluster: input.cluster, agentId: input.agentId, hostname: input.hostname });
-  const ref = { cluster: input.cluster, agentId: agent.agentId };
+  progress.start('preflight', input.agentId ?? input.hostname);
+  const report = await act.preflightAgent({ cluster, agentId: input.agentId, hostname: input.hostname, needsMaintenance: false });
+  const target = input.agentId ?? input.hostname ?? '';
+  if (input.dryRun) {
+    progress.finish('preflight', report.checks.every((c) => c.ok) ? 'done' : 'failed', 'plan mode');
+    const a = report.agent;
+    control.finish();
+    progress.setPhase('planned');
+    return plan('drainAgent', cluster, target, report.checks, [
+      { name: 'lease', action: `take the per-agent lease on ${a?.agentId ?? target} (${input.ifAgentBusy === 'wait' ? 'waiting' : 'failing'} if another run holds it)` },
+      { name: 'approval', action: 'wait for an `approve` Update', skipBecause: input.requireApproval ? undefined : 'not required by the input (the policy may still require it)' },
+      { name: 'drain', action: `DRAIN_AGENT ${a?.agentId ?? target}${input.maxGracePeriodSeconds === undefined ? '' : ` with max_grace_period ${input.maxGracePeriodSeconds} s`}`, skipBecause: a && a.drainState !== 'NONE' ? `agent is already ${a.drainState}` : undefined },
+      { name: 'wait for DRAINED', action: 'poll GET_AGENTS until drain_info.state is DRAINED' },
+      ...(input.reactivate ? [{ name: 'reactivate', action: `REACTIVATE_AGENT ${a?.agentId ?? target}` }] : []),
+    ]);
+  }
+  const agent = report.agent;
+  if (!agent || !report.checks.every((c) => c.ok)) {
+    progress.finish('preflight', 'failed', failedChecks(report.checks));
+    control.finish();
+    const agentMissing = report.checks.some((c) => c.name === 'agent registered' && !c.ok);
+    throw ApplicationFailure.create({
+      type: agentMissing ? 'INVALID_INPUT' : 'PREFLIGHT_FAILED',
+      nonRetryable: true,
+      message: agentMissing ? report.checks.find((c) => c.name === 'agent registered')!.detail : `drainAgent preflight failed: ${failedChecks(report.checks)}`,
+      details: [report.checks],
+    });
+  }
+  const ref = { cluster, agentId: agent.agentId };
   upsertSearchAttributes([
     { key: SearchAttributes.AgentIds, value: [agent.agentId] },
     { key: SearchAttributes.Machines, value: [agent.ip ? `${agent.hostname}/${agent.ip}` : agent.hostname] },
   ]);
-  progress.finish('find agent', 'done', `${agent.agentId} on ${agent.hostname} (${agent.drainState === 'NONE' ? 'not draining' : agent.drainState})`);
+  progress.finish('preflight', 'done', `${agent.agentId} on ${agent.hostname} (${agent.drainState === 'NONE' ? 'not draining' : agent.drainState})`);
 
-  progress.start('drain', input.maxGracePeriodSeconds === undefined ? "tasks' own grace periods" : `max grace ${input.maxGracePeriodSeconds} s`);
-  const drained = await drainAgentActivity({ ...ref, maxGracePeriodSeconds: input.maxGracePeriodSeconds });
-  progress.finish('drain', drained.applied ? 'done' : 'skipped', drained.note);
+  let drainRequested = false;
+  progress.start('lease');
+  try {
+    return await withAgentLease(
+      {
+        cluster,
+        agentIds: [agent.agentId],
+        runbook: 'drainAgent',
+        wait: input.ifAgentBusy === 'wait',
+        onWaiting: (heldBy) => progress.waiting({ what: `agent ${agent.agentId} held by ${heldBy.runbook} run ${heldBy.holder} since ${heldBy.since}` }),
+      },
+      async () => {
+        progress.finish('lease', 'done', `holding agent ${agent.agentId}`);
+        progress.start('approval');
+        const approval = await control.awaitApproval(`drain agent ${agent.agentId} (${agent.hostname})`, input.requireApproval);
+        progress.finish('approval', approval ? 'done' : 'skipped', approval ? `approved by ${approval.approver}: ${approval.reason}` : 'not required');
 
-  progress.start('wait for DRAINED');
-  const startedWaiting = Date.now();
-  const timeoutSeconds = input.drainTimeoutSeconds ?? (input.maxGracePeriodSeconds ?? DEFAULT_TASK_GRACE_SECONDS) + DEFAULT_EXTRA_WAIT_SECONDS;
-  const deadline = startedWaiting + timeoutSeconds * 1000;
-  await pollUntil<DrainStatus>({
-    what: `agent ${agent.agentId} to be DRAINED`,
-    read: () => agentDrainStatus(ref),
-    done: (s) => s.agent?.drainState === 'DRAINED',
-    deadline,
-    onPending: (s) => {
-      if (!s.registered) {
-        throw ApplicationFailure.create({ type: 'AGENT_GONE', nonRetryable: true, message: `agent ${agent.agentId} left the cluster while draining` });
+        await control.checkpoint();
+        progress.start('drain', input.maxGracePeriodSeconds === undefined ? "tasks' own grace periods" : `max grace ${input.maxGracePeriodSeconds} s`);
+        drainRequested = true;
+        const drained = await act.drainAgent({ ...ref, maxGracePeriodSeconds: input.maxGracePeriodSeconds });
+        progress.finish('drain', drained.applied ? 'done' : 'skipped', drained.note);
+
+        progress.start('wait for DRAINED');
+        const startedWaiting = Date.now();
+        const timeoutSeconds = input.drainTimeoutSeconds ?? (input.maxGracePeriodSeconds ?? DEFAULT_TASK_GRACE_SECONDS) + DEFAULT_EXTRA_WAIT_SECONDS;
+        const waited = await control.wait<DrainStatus>({
+          what: `agent ${agent.agentId} DRAINED`,
+          read: () => act.agentDrainStatus(ref),
+          done: (s) => s.agent?.drainState === 'DRAINED' || !s.registered,
+          timeoutMs: timeoutSeconds * 1000,
+          describe: describeRemaining,
+          diagnose: () => act.diagnoseDrain(ref),
+        });
+        if (!waited.state.registered) {
+          throw ApplicationFailure.create({ type: 'AGENT_GONE', nonRetryable: true, message: `agent ${agent.agentId} left the cluster while draining` });
+        }
+        const waitedSeconds = Math.round((Date.now() - startedWaiting) / 1000);
+        if (waited.outcome === 'skipped') {
+          progress.finish('wait for DRAINED', 'skipped', `skipped by ${waited.by ?? 'an operator'}: ${waited.reason}`);
+          if (input.reactivate) progress.finish('reactivate', 'skipped', 'Mesos refuses REACTIVATE_AGENT while DRAINING');
+          control.finish();
+          progress.setPhase('done');
+          return { cluster, agentId: agent.agentId, hostname: agent.hostname, finalState: 'DRAINING' as const, drainApplied: drained.applied, waitedSeconds };
+        }
+        progress.finish('wait for DRAINED', 'done', `DRAINED after ${waitedSeconds} s`);
+
+        let finalState: DrainAgentResult['finalState'] = 'DRAINED';
+        if (input.reactivate) {
+          await control.checkpoint();
+          progress.start('reactivate');
+          const reactivated = await act.reactivateAgent(ref);
+          progress.finish('reactivate', reactivated.applied ? 'done' : 'skipped', reactivated.note);
+          finalState = 'REACTIVATED';
+        }
+        control.finish();
+        progress.setPhase('done');
+        return { cluster, agentId: agent.agentId, hostname: agent.hostname, finalState, drainApplied: drained.applied, waitedSeconds };
+      },
+    );
+  } catch (err) {
+    const why = err instanceof RunAborted ? err.message : isCancellation(err) ? 'cancelled from the Web UI or CLI' : `failed: ${err instanceof Error ? err.message : String(err)}`;
+    control.finish();
+    const comp = new Compensation(why);
+    await CancellationScope.nonCancellable(async () => {
+      progress.setPhase('compensating');
+      if (drainRequested) {
+        await comp.run('reactivate', () => reactivateAfterDrain(ref, input.abortDrainWaitSeconds, progress));
+        comp.cannotUndo(`the drain killed the tasks of agent ${agent.agentId}; their frameworks reschedule them elsewhere`);
       }
-      progress.waiting({
-        what: `agent ${agent.agentId} DRAINED`,
-        since: new Date(startedWaiting).toISOString(),
-        deadline: new Date(deadline).toISOString(),
-        diagnosis: describeRemaining(s),
-      });
-    },
-    diagnose: describeRemaining,
-  });
-  const waitedSeconds = Math.round((Date.now() - startedWaiting) / 1000);
-  progress.finish('wait for DRAINED', 'done', `DRAINED after ${waitedSeconds} s`);
-
-  let finalState: DrainAgentResult['finalState'] = 'DRAINED';
-  if (input.reactivate) {
-    progress.start('reactivate');
-    const reactivated = await reactivateAgent(ref);
-    progress.finish('reactivate', reactivated.applied ? 'done' : 'skipped', reactivated.note);
-    finalState = 'REACTIVATED';
+      progress.say(`compensation: ${comp.summary()}`);
+    });
+    if (err instanceof RunAborted) throw abortedFailure(err, comp.report);
+    if (isCancellation(err)) throw err;
+    throw ApplicationFailure.create({
+      type: (err as { type?: string }).type ?? 'FAILED',
+      nonRetryable: true,
+      message: `drainAgent ${why}. Compensation: ${summarizeCompensation(comp.report)}`,
+      details: [comp.report],
+      cause: err instanceof Error ? err : undefined,
+    });
   }
-  progress.setPhase('done');
-  return { cluster: input.cluster, agentId: agent.agentId, hostname: agent.hostname, finalState, drainApplied: drained.applied, waitedSeconds };
 }
 
 function describeRemaining(s: DrainStatus): string {
   if (s.remainingTaskCount === 0) {
     return 'no task left on the agent; waiting for the master to record DRAINED (pending operations or acknowledgements)';
   }
-  const shown = s.remainingTasks.map((t) => `${t.taskId} (${t.state}, framework ${t.frameworkId})`).join(', ');
+  const shown = s.remainingTasks.map((t) => `${t.taskId} (${t.state})`).join(', ');
   const more = s.remainingTaskCount > s.remainingTasks.length ? ` and ${s.remainingTaskCount - s.remainingTasks.length} more` : '';
-  const terminal = s.remainingTasks.filter((t) => !t.state.startsWith('TASK_RUNNING') && !t.state.startsWith('TASK_KILLING') && !t.state.startsWith('TASK_STAGING') && !t.state.startsWith('TASK_STARTING'));
-  const hint = terminal.length > 0 ? '; terminal tasks still listed have not been acknowledged by their framework' : '';
-  return `${s.remainingTaskCount} task(s) remain: ${shown}${more}${hint}`;
+  return `${s.remainingTaskCount} task(s) remain: ${shown}${more}`;
 }

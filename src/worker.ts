@@ -2,7 +2,8 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { ClusterRegistry } from './clusters';
 import { loadConfig, type Config } from './config';
-import { connectWorker } from './temporal/connection';
+import type { Client } from '@temporalio/client';
+import { connectClient, connectWorker } from './temporal/connection';
 
 export interface WorkerOptions {
   config: Config;
@@ -10,6 +11,8 @@ export interface WorkerOptions {
   connection?: NativeConnection;
   /** Overrides `config.temporal.taskQueue` (tests use one per file). */
   taskQueue?: string;
+  /** An existing Temporal client for the activities (tests); otherwise one is made from `config.temporal`. */
+  client?: Client;
 }
 
 export interface RunbookWorker {
@@ -30,17 +33,21 @@ export async function createRunbookWorker(options: WorkerOptions): Promise<Runbo
   const ownConnection = options.connection ? undefined : await connectWorker(config.temporal);
   const connection = options.connection ?? ownConnection!;
   const clusters = ClusterRegistry.fromConfig(config);
+  const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
+  // Activities that talk to the per-cluster entity workflows (schedule owner, agent lock, watcher) need a client.
+  const client = options.client ?? (await connectClient(config.temporal));
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
-    taskQueue: options.taskQueue ?? config.temporal.taskQueue,
+    taskQueue,
     workflowsPath: require.resolve('../runbooks'),
-    activities: createActivities({ clusters }),
+    activities: createActivities({ clusters, policy: config.policy, temporal: { client, taskQueue } }),
   });
   let running: Promise<void> | undefined;
   const run = () => {
     running ??= worker.run().finally(async () => {
       await clusters.close();
+      if (!options.client) await client.connection.close();
       await ownConnection?.close();
     });
     return running;

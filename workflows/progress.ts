@@ -16,6 +16,8 @@ export interface ProgressWait {
   since: string;
   deadline?: string;
   diagnosis?: string;
+  /** True once the deadline passed and the run waits for an operator decision (extend, skip, abort). */
+  stuck?: boolean;
 }
 
 /** What the `progress` query returns and what the Web UI's current details show. */
@@ -24,6 +26,10 @@ export interface Progress {
   phase: string;
   steps: ProgressStep[];
   wait?: ProgressWait;
+  /** The Updates an operator may send now, e.g. ["pause", "abort"]. */
+  operatorActions: string[];
+  /** Set when the run is paused: by whom and why. */
+  paused?: { by?: string; reason: string; since: string };
   log: string[];
 }
 
@@ -35,7 +41,7 @@ export class ProgressTracker {
   private readonly state: Progress;
 
   constructor(runbook: string, stepNames: string[]) {
-    this.state = { runbook, phase: 'starting', steps: stepNames.map((name) => ({ name, status: 'pending' })), log: [] };
+    this.state = { runbook, phase: 'starting', steps: stepNames.map((name) => ({ name, status: 'pending' })), operatorActions: [], log: [] };
     this.render();
   }
 
@@ -69,6 +75,31 @@ export class ProgressTracker {
     this.render();
   }
 
+  clearWait(): void {
+    this.state.wait = undefined;
+    this.render();
+  }
+
+  setActions(actions: string[]): void {
+    this.state.operatorActions = actions;
+    this.render();
+  }
+
+  setPaused(paused: Progress['paused']): void {
+    this.state.paused = paused;
+    this.render();
+  }
+
+  /** Adds a step that was not planned (compensation steps, say). */
+  addStep(name: string): void {
+    if (!this.state.steps.some((s) => s.name === name)) this.state.steps.push({ name, status: 'pending' });
+  }
+
+  /** The status of a step, for runbooks deciding what to compensate. */
+  statusOf(name: string): StepStatus | undefined {
+    return this.state.steps.find((s) => s.name === name)?.status;
+  }
+
   /** A line in the run's log (kept short: the last 50). */
   say(line: string): void {
     this.state.log.push(`${now()} ${line}`);
@@ -97,12 +128,14 @@ const icon: Record<StepStatus, string> = { pending: '○', running: '▶', done:
 
 /** The Web UI's "current details": phase, steps, current wait, last log lines. */
 export function renderMarkdown(p: Progress): string {
-  const lines = [`**${p.runbook}** — phase: **${p.phase}**`, ''];
+  const lines = [`**${p.runbook}** — phase: **${p.phase}**${p.paused ? ` — ⏸ paused by ${p.paused.by ?? 'an operator'}: ${p.paused.reason}` : ''}`, ''];
   for (const s of p.steps) lines.push(`- ${icon[s.status]} ${s.name}${s.note ? ` — ${s.note}` : ''}`);
   if (p.wait) {
     lines.push('', `Waiting for: ${p.wait.what} (since ${p.wait.since}${p.wait.deadline ? `, deadline ${p.wait.deadline}` : ''})`);
+    if (p.wait.stuck) lines.push('', '**Stuck: the deadline passed.** Decide with an Update: `extend {minutes}`, `skip {reason}` or `abort {reason}`.');
     if (p.wait.diagnosis) lines.push('', p.wait.diagnosis);
   }
+  if (p.operatorActions.length > 0) lines.push('', `Operator actions now: ${p.operatorActions.map((a) => `\`${a}\``).join(', ')}`);
   const tail = p.log.slice(-5);
   if (tail.length > 0) lines.push('', '```', ...tail, '```');
   return lines.join('\n');

@@ -30,7 +30,7 @@ describe('drainAgent on the real dev server against the simulator', () => {
     });
     client = await testClient();
     connection = await testWorkerConnection();
-    worker = await createRunbookWorker({ config, connection, taskQueue });
+    worker = await createRunbookWorker({ config, connection, taskQueue, client });
     void worker.run();
     clusters = ClusterRegistry.fromConfig(config);
   });
@@ -66,7 +66,7 @@ describe('drainAgent on the real dev server against the simulator', () => {
     expect(drainCalls(agent.id).map((e) => e.outcome)).toEqual(['applied']);
     const progress = await handle.query<{ phase: string; steps: { name: string; status: string }[] }>('progress');
     expect(progress.phase).toBe('done');
-    expect(progress.steps.map((s) => s.status)).toEqual(['done', 'done', 'done']);
+    expect(progress.steps.map((s) => `${s.name}: ${s.status}`)).toEqual(['preflight: done', 'lease: done', 'approval: skipped', 'drain: done', 'wait for DRAINED: done']);
     const described = await handle.describe();
     expect(described.typedSearchAttributes.getAll().map((p) => p.key.name)).toEqual(
       expect.arrayContaining(['MesosCluster', 'RunbookName', 'AgentIds', 'Initiator', 'RunbookPhase']),
@@ -129,7 +129,7 @@ describe('drainAgent on the real dev server against the simulator', () => {
     });
     const failure = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
     expect(failure).toBeInstanceOf(WorkflowFailedError);
-    const cause = failure.cause?.cause as ApplicationFailure; // ActivityFailure → ApplicationFailure
+    const cause = failure.cause as ApplicationFailure;
     expect(cause.type).toBe('INVALID_INPUT');
     expect(cause.message).toMatch(/^agentId: no agent 'nope-S42' is registered/);
     expect(sim.audit().length).toBe(before);

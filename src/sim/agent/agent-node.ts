@@ -1,0 +1,141 @@
+/**
+ * One simulated agent process: its own HTTP endpoint on loopback, its sandbox folder with virtual paths, its
+ * containers, its simulated image store and its resource provider configs.
+ */
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { LoggingLevel } from '../logging';
+import type { Agent } from '../model/types';
+import { agentHost } from '../model/views';
+import type { SimRuntime } from '../runtime';
+import { closeServer, listen } from '../runtime';
+import { Containers } from './containers';
+import { VirtualFiles } from './files';
+import { ImageStore } from './images';
+import { ResourceProviders } from './resource-providers';
+
+/** One agent process. */
+export class AgentNode {
+  server: Server | undefined;
+  port = 0;
+  readonly dir: string;
+  readonly files = new VirtualFiles();
+  readonly containers: Containers;
+  readonly images: ImageStore;
+  readonly providers: ResourceProviders;
+  readonly logging: LoggingLevel;
+  /** Executor container id of each task (created on first use). */
+  private readonly taskContainers = new Map<string, string>();
+
+  constructor(
+    private readonly rt: SimRuntime,
+    readonly agent: Agent,
+  ) {
+    this.dir = join(rt.workDir, 'agents', agent.id);
+    mkdirSync(this.dir, { recursive: true });
+    const log = join(this.dir, 'slave.log');
+    if (!existsSync(log)) writeFileSync(log, `I0000 00:00:00.000000 slave.cpp] Agent ${agent.id} started on ${agent.hostname}\n`);
+    this.files.attach('/slave/log', log);
+    this.files.resolveMissing = (p) => this.attachSandboxFor(p);
+    this.containers = new Containers(this.dir);
+    this.images = new ImageStore(rt.rng.fork(agent.seq + 7));
+    this.providers = new ResourceProviders(rt.rng.fork(agent.seq + 11), agent.id);
+    this.logging = new LoggingLevel(rt.clock, rt.options.loggingLevel);
+  }
+
+  /** The agent's model record (the id stays the same for this process). */
+  get model(): Agent {
+    return this.agent;
+  }
+
+  /** True while the endpoint listens. */
+  get listening(): boolean {
+    return this.server?.listening === true;
+  }
+
+  /** The endpoint's base URL. */
+  get url(): string {
+    return `http://${this.host}:${this.port}`;
+  }
+
+  /**
+   * Where the endpoint listens: the agent's own loopback address (as its pid says) when the simulator listens on
+   * loopback; the configured host otherwise (e.g. 0.0.0.0 in a container).
+   */
+  get host(): string {
+    const configured = this.rt.options.host;
+    return configured === '127.0.0.1' || configured === 'localhost' ? agentHost(this.agent) : configured;
+  }
+
+  /** Opens the endpoint, on `preferredPort` when free, else any port. Resolves to the port. */
+  async listen(handler: (req: IncomingMessage, res: ServerResponse) => void, preferredPort: number): Promise<number> {
+    const host = this.host;
+    if (preferredPort > 0) {
+      try {
+        this.server = createServer(handler);
+        this.port = await listen(this.server, host, preferredPort);
+        return this.port;
+      } catch {
+        this.server = undefined;
+      }
+    }
+    this.server = createServer(handler);
+    this.port = await listen(this.server, host, 0);
+    return this.port;
+  }
+
+  /** Closes the endpoint (the process stopped); containers keep running, as a real agent's would. */
+  close(): void {
+    const s = this.server;
+    this.server = undefined;
+    if (s) void closeServer(s);
+  }
+
+  /** Kills every container process and closes the endpoint. */
+  shutdown(): void {
+    this.containers.killAll();
+    this.close();
+  }
+
+  /** Resolves when the endpoint is closed. */
+  async closed(): Promise<void> {
+    if (this.server) await closeServer(this.server);
+  }
+
+  /** The executor container id of a task (stable for this agent process). */
+  containerIdForTask(taskId: string): string {
+    let id = this.taskContainers.get(taskId);
+    if (!id) {
+      id = this.rt.rng.uuid();
+      this.taskContainers.set(taskId, id);
+    }
+    return id;
+  }
+
+  /** Sandbox folder of a task's executor (created on first use, with stdout/stderr). */
+  sandboxForTask(frameworkId: string, executorId: string, taskId: string): string {
+    const cid = this.containerIdForTask(taskId);
+    const dir = join(this.dir, 'slaves', this.agent.id, 'frameworks', frameworkId, 'executors', executorId, 'runs', cid);
+    if (!existsSync(dir)) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'stdout'), `Starting task ${taskId}\n`);
+      writeFileSync(join(dir, 'stderr'), `I0000 executor.cpp] Received SUBSCRIBED event\nI0000 executor.cpp] Starting task ${taskId}\n`);
+    }
+    this.containers.addExecutor(cid, frameworkId, executorId, dir);
+    return dir;
+  }
+
+  private attachSandboxFor(virtualPath: string): void {
+    const m = /^\/frameworks\/([^/]+)\/executors\/([^/]+)\/runs\/(latest|[^/]+)/.exec(virtualPath);
+    if (!m) return;
+    const [, fid = '', eid = '', run = ''] = m;
+    const task = this.rt.model.tasks.get(eid) ?? this.rt.model.completedTasks.find((t) => t.id === eid);
+    if (!task || task.agentId !== this.agent.id || task.frameworkId !== fid) return;
+    const dir = this.sandboxForTask(fid, eid, task.id);
+    const cid = this.containerIdForTask(task.id);
+    this.files.attach(`/frameworks/${fid}/executors/${eid}/runs/latest`, dir);
+    this.files.attach(`/frameworks/${fid}/executors/${eid}/runs/${cid}`, dir);
+    void run;
+  }
+}

@@ -1,0 +1,98 @@
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
+import { ClusterRegistry } from '../../src/clusters';
+import { parseConfig, type Config } from '../../src/config';
+import type { MasterClient } from '../../src/mesos';
+import { startCluster, type SimCluster, type SimOptions } from '../../src/sim';
+import { startRunbook } from '../../src/temporal/start';
+import { createRunbookWorker, type RunbookWorker } from '../../src/worker';
+import type { Progress } from '../../workflows/progress';
+import { testClient, testWorkerConnection, uniqueName } from './temporal';
+
+/**
+ * One test file's world: a simulated cluster, a configuration naming it under a cluster name of its own, a worker on
+ * a task queue of its own (on the run's shared dev server), a client, and a Mesos client to read the cluster.
+ */
+export interface RunbookEnv {
+  sim: SimCluster;
+  cluster: string;
+  taskQueue: string;
+  config: Config;
+  client: Client;
+  connection: NativeConnection;
+  worker?: RunbookWorker;
+  clusters: ClusterRegistry;
+  mesos: MasterClient;
+  start(runbook: string, input: Record<string, unknown>, idSuffix?: string): Promise<WorkflowHandle>;
+  stop(): Promise<void>;
+}
+
+export async function runbookEnv(simOptions: SimOptions, options: { startWorker?: boolean; policy?: Config['policy'] } = {}): Promise<RunbookEnv> {
+  const sim = await startCluster({ seed: 11, timeScale: 20, agentReturnDelaySeconds: 2, ...simOptions });
+  const cluster = uniqueName('sim').toLowerCase();
+  const taskQueue = uniqueName('tq');
+  const config = parseConfig({ clusters: { [cluster]: { masters: sim.masters } }, policy: options.policy ?? {} });
+  const client = await testClient();
+  const connection = await testWorkerConnection();
+  const clusters = ClusterRegistry.fromConfig(config);
+  const env: RunbookEnv = {
+    sim,
+    cluster,
+    taskQueue,
+    config,
+    client,
+    connection,
+    clusters,
+    mesos: clusters.master(cluster),
+    start: (runbook, input, idSuffix) =>
+      startRunbook({ client, taskQueue, runbook, input: { cluster, ...input }, clusters, idSuffix: idSuffix ?? uniqueName('run') }),
+    async stop() {
+      await env.worker?.shutdown();
+      await clusters.close();
+      await connection.close();
+      await client.connection.close();
+      await sim.stop();
+    },
+  };
+  if (options.startWorker !== false) {
+    env.worker = await createRunbookWorker({ config, connection, taskQueue, client });
+    void env.worker.run();
+  }
+  return env;
+}
+
+/** Queries `progress` until `predicate` holds (bounded: fails with the last progress after `timeoutMs`). */
+export async function progressUntil(handle: WorkflowHandle, predicate: (p: Progress) => boolean, timeoutMs = 30_000): Promise<Progress> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Progress | undefined;
+  for (;;) {
+    try {
+      last = await handle.query<Progress>('progress');
+      if (predicate(last)) return last;
+    } catch {
+      // not started yet
+    }
+    if (Date.now() > deadline) throw new Error(`progress did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Waits until `check` returns true (bounded), polling every 100 ms. */
+export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The validator's message of an Update that was refused (the client wraps it as the cause). */
+export async function rejection(update: Promise<unknown>): Promise<string> {
+  try {
+    await update;
+  } catch (err) {
+    const cause = (err as { cause?: { message?: string } }).cause;
+    return cause?.message ?? (err as Error).message;
+  }
+  throw new Error('expected the Update to be refused');
+}
