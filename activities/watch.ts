@@ -298,6 +298,7 @@ class ClusterWatch {
 
   /** One GET_AGENTS (with a fresh list of waits), then the signals for every wait it shows met. */
   private async readAndSignal(): Promise<void> {
+    if (process.env.DEBUG_WATCH) console.error('READ', this.input.cluster, Date.now(), this.waits.length, JSON.stringify(this.planner.stats));
     let agents: GetAgents;
     try {
       [agents] = await Promise.all([this.deps.reader.read(), this.refreshWaits()]);
@@ -375,6 +376,7 @@ class ClusterWatch {
 
   private onEvent(event: MasterEvent): void {
     this.stats.events += 1;
+    if (process.env.DEBUG_WATCH) console.error('EVENT', this.input.cluster, Date.now(), event.type, this.waits.length);
     switch (event.type) {
       case 'SUBSCRIBED': {
         this.stats.subscriptions += 1;

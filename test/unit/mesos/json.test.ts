@@ -1,0 +1,78 @@
+import {
+  allocateBody,
+  parseMesosJson,
+  parseMesosJsonBytes,
+  parseMesosJsonQuoted,
+  quoteInt64,
+  quoteInt64Bytes,
+  stringifyMesosJson,
+} from '../../../src/mesos/json';
+
+describe('Mesos JSON with exact int64', () => {
+  const text = '{"a":{"nanoseconds":1470820171393027001},"b":{ "nanoseconds" : -5 },"t":1470820172.32565,"s":"\\"nanoseconds\\":1"}';
+
+  it('parses nanoseconds above 2^53 exactly as bigint and leaves other numbers alone', () => {
+    const v = parseMesosJson(text);
+    expect(v).toEqual({ a: { nanoseconds: 1470820171393027001n }, b: { nanoseconds: -5n }, t: 1470820172.32565, s: '"nanoseconds":1' });
+    expect(BigInt(JSON.parse(text).a.nanoseconds)).not.toBe(1470820171393027001n); // the rounding we avoid
+  });
+
+  it('the fast path leaves values above 2^53 as exact decimal strings and smaller ones as numbers', () => {
+    expect(parseMesosJsonQuoted(text)).toMatchObject({ a: { nanoseconds: '1470820171393027001' }, b: { nanoseconds: -5 } });
+    expect(parseMesosJsonQuoted('{"nanoseconds":9007199254740993}')).toEqual({ nanoseconds: '9007199254740993' });
+    expect(parseMesosJsonQuoted('{"nanoseconds":-9007199254740993}')).toEqual({ nanoseconds: '-9007199254740993' });
+    expect(parseMesosJsonQuoted('{"nanoseconds":30000000000}')).toEqual({ nanoseconds: 30000000000 });
+  });
+
+  it('stringifies bigint as decimal strings and round-trips exactly', () => {
+    const out = stringifyMesosJson({ start: { nanoseconds: 1470820233192018001n }, n: 1 });
+    expect(out).toBe('{"start":{"nanoseconds":"1470820233192018001"},"n":1}');
+    expect(parseMesosJson(out)).toEqual({ start: { nanoseconds: 1470820233192018001n }, n: 1 });
+  });
+
+  it('throws SyntaxError on invalid JSON', () => {
+    expect(() => parseMesosJson('{"nanoseconds":')).toThrow(SyntaxError);
+  });
+});
+
+describe('byte-level int64 quoting', () => {
+  it('quotes exactly what the string pre-pass quotes', () => {
+    const cases = [
+      '{"a":{"nanoseconds":1470820171393027001},"b":{ "nanoseconds" : -5 },"t":1470820172.32565,"s":"\\"nanoseconds\\":1"}',
+      '{"nanoseconds":1}',
+      '{"x":"no int64 here"}',
+      '[{"nanoseconds":12},{"nanoseconds":\n34}]',
+      '{"nanoseconds":1.5}',
+      '{"nanoseconds":1700000000000000001.5}',
+      '{"nanoseconds":-1700000000000000001,"nanoseconds2":1700000000000000001}',
+    ];
+    for (const c of cases) {
+      expect(quoteInt64Bytes(Buffer.from(c)).toString()).toBe(quoteInt64(c));
+      expect(parseMesosJsonBytes(Buffer.from(c))).toEqual(parseMesosJsonQuoted(c));
+    }
+  });
+
+  it('returns the same buffer when there is nothing to quote', () => {
+    const b = Buffer.from('{"type":"HEARTBEAT"}');
+    expect(quoteInt64Bytes(b)).toBe(b);
+  });
+});
+
+describe('in-place quoting of a body with spare room', () => {
+  it('rewrites an allocateBody buffer in place and gives the same text as the copying path', () => {
+    const text = '{"a":[{"nanoseconds":1470820171393027001},{"x":1,"nanoseconds":2}],"b":{"nanoseconds":-3},"z":"tail"}';
+    const body = allocateBody([Buffer.from(text.slice(0, 10)), Buffer.from(text.slice(10))]);
+    const quoted = quoteInt64Bytes(body);
+    expect(quoted.buffer).toBe(body.buffer); // same memory
+    expect(quoted.toString()).toBe(quoteInt64(text));
+    expect(quoteInt64Bytes(Buffer.from(text)).toString()).toBe(quoteInt64(text));
+  });
+
+  it('never writes past a pooled buffer: small Buffer.from buffers are copied', () => {
+    const pool = Buffer.from('{"nanoseconds":1700000000000000001}AFTER');
+    const view = pool.subarray(0, 35);
+    const out = quoteInt64Bytes(view);
+    expect(out.toString()).toBe('{"nanoseconds":"1700000000000000001"}');
+    expect(pool.toString()).toBe('{"nanoseconds":1700000000000000001}AFTER');
+  });
+});
