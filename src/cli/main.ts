@@ -8,6 +8,7 @@ import { startDevServer } from '../temporal/dev-server';
 import { connectClient, runUrl } from '../temporal/connection';
 import { dataDir } from '../temporal/paths';
 import { startRunbook, RunbookInputError } from '../temporal/start';
+import { createRunbookWorker } from '../worker';
 import { demoCommand } from './demo';
 import { port } from './options';
 import { watchRun } from './watch';
@@ -69,7 +70,6 @@ The input is checked before anything starts: every bad field is named, and the a
     .command('worker')
     .description('Run the worker: serves every runbook on the configured task queue until SIGINT/SIGTERM')
     .action(async () => {
-      const { createRunbookWorker } = await import('../worker');
       const config = loadConfig({ file: cli.opts().config });
       const { worker, run } = await createRunbookWorker({ config });
       process.stderr.write(`worker serving task queue '${worker.options.taskQueue}' on ${config.temporal.address}\n`);
