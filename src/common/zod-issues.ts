@@ -9,7 +9,7 @@ export function formatIssues(error: z.ZodError): string[] {
     const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '(input)';
     let message = issue.message;
     if (issue.code === 'invalid_value' && 'values' in issue) {
-      message += ` (allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')})`;
+      message = `invalid value (allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')})`;
     }
     if (issue.code === 'unrecognized_keys') message = `unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
     return `${where}: ${message}`;

@@ -17,6 +17,10 @@ describe('drainAgent input', () => {
       hostname: 'agent-1',
       reason: 'kernel',
       reactivate: false,
+      requireApproval: false,
+      dryRun: false,
+      ifAgentBusy: 'wait',
+      abortDrainWaitSeconds: 300,
     });
   });
 
@@ -40,6 +44,10 @@ describe('drainAgent input', () => {
     const found = problems({ agentID: 'a', reason: 5 });
     expect(found).toContain("(input): unknown field(s) 'agentID'");
     expect(found).toContain('reason: must be a string');
+  });
+
+  it('names the allowed values of an enum field', () => {
+    expect(problems({ agentId: 'a', reason: 'r', ifAgentBusy: 'queue' })).toEqual(['ifAgentBusy: invalid value (allowed: "wait", "fail")']);
   });
 
   it('refuses an unknown runbook with the list of runbooks', () => {
