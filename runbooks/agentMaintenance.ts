@@ -154,6 +154,7 @@ export async function agentMaintenance(rawInput: AgentMaintenanceInput): Promise
           timeoutMs: (input.drainTimeoutSeconds ?? (input.maxGracePeriodSeconds ?? DEFAULT_TASK_GRACE_SECONDS) + 600) * 1000,
           describe: (s) => `${s.remainingTaskCount} task(s) left on the agent`,
           diagnose: () => act.diagnoseDrain(ref),
+          shared: { cluster, condition: { kind: 'agentDrained', agentId: agent.agentId } },
         });
         if (drainWait.outcome === 'skipped') skippedWaits.push(`DRAINED (skipped by ${drainWait.by ?? 'an operator'}: ${drainWait.reason})`);
         progress.finish('wait for DRAINED', drainWait.outcome === 'met' ? 'done' : 'skipped', drainWait.outcome === 'met' ? 'DRAINED' : `skipped: ${drainWait.reason}`);
@@ -196,6 +197,7 @@ export async function agentMaintenance(rawInput: AgentMaintenanceInput): Promise
           timeoutMs: input.returnTimeoutSeconds * 1000,
           describe: () => 'the machine is UP; its agent process has not registered yet',
           diagnose: async () => `no agent registered on ${machine.hostname}/${machine.ip}: is the agent process running on the machine, and can it reach the master?`,
+          shared: { cluster, condition: { kind: 'agentOnMachine', hostname: machine.hostname, ip: machine.ip } },
         });
         if (back.outcome === 'skipped') {
           skippedWaits.push(`agent return (skipped by ${back.by ?? 'an operator'}: ${back.reason})`);
@@ -218,6 +220,7 @@ export async function agentMaintenance(rawInput: AgentMaintenanceInput): Promise
             done: (a) => a !== undefined && a.active && !a.deactivated && a.drainState === 'NONE',
             timeoutMs: 120_000,
             describe: (a) => (a ? `active=${a.active}, deactivated=${a.deactivated}, drain=${a.drainState}` : 'agent not registered'),
+            shared: { cluster, condition: { kind: 'agentActive', agentId: newAgent.agentId } },
           });
           progress.finish('verify', verified.outcome === 'met' ? 'done' : 'skipped', verified.outcome === 'met' ? 'active, no drain info' : verified.reason);
           newAgent = verified.state ?? newAgent;

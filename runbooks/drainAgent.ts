@@ -156,6 +156,7 @@ export async function drainAgent(rawInput: DrainAgentInput): Promise<DrainAgentR
           timeoutMs: timeoutSeconds * 1000,
           describe: describeRemaining,
           diagnose: () => act.diagnoseDrain(ref),
+          shared: { cluster, condition: { kind: 'agentDrained', agentId: agent.agentId } },
         });
         if (!waited.state.registered) {
           throw ApplicationFailure.create({ type: 'AGENT_GONE', nonRetryable: true, message: `agent ${agent.agentId} left the cluster while draining` });

@@ -1,4 +1,5 @@
 import { ApplicationFailure, condition, defineQuery, defineUpdate, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ConditionWaits, type Condition } from './cluster-watch';
 import type { Progress, ProgressTracker } from './progress';
 
 /** Who sent an Update. Temporal does not authenticate the sender: the name is checked against the policy. */
@@ -60,10 +61,11 @@ export interface WaitOptions<T> {
   /** May the operator skip this wait? (default true) */
   skippable?: boolean;
   /**
-   * Waits for an early wake-up (e.g. a shared watcher's signal) instead of sleeping for the poll interval; resolves
-   * true when woken. Without it the wait polls with backoff (1 s growing to 5 s).
+   * The condition as the cluster's shared watcher evaluates it. With it the run does not poll: it reads once,
+   * registers with the watcher, and reads again only when signalled, at the deadline, or on an operator's decision
+   * (design.md "Waiting is shared per cluster"). Without it the run polls on its own with backoff.
    */
-  wake?: (timeoutMs: number) => Promise<boolean>;
+  shared?: { cluster: string; condition: Condition };
   /** Poll interval bounds, ms (defaults 1000 and 5000). */
   initialIntervalMs?: number;
   maxIntervalMs?: number;
@@ -86,6 +88,7 @@ export class RunControl {
   private completion?: CompleteInput;
   private activeWait?: { skippable: boolean; stuck: boolean; extendMs: number; skip?: ReasonInput };
   private finished = false;
+  private readonly waits = new ConditionWaits();
 
   constructor(
     private readonly progress: ProgressTracker,
@@ -272,6 +275,7 @@ export class RunControl {
     this.refreshActions();
     let interval = options.initialIntervalMs ?? 1_000;
     const cap = options.maxIntervalMs ?? 5_000;
+    let waitId: string | undefined;
     try {
       for (;;) {
         const state = await options.read();
@@ -286,14 +290,20 @@ export class RunControl {
         const left = deadline - Date.now();
         if (left > 0) {
           this.progress.waiting({ what: options.what, since, deadline: new Date(deadline).toISOString(), diagnosis: options.describe?.(state) });
-          const pause = Math.min(interval, left);
           const operator = () => this.abortRequested || w.skip !== undefined || w.extendMs > 0;
-          if (options.wake) {
-            await Promise.race([options.wake(pause), condition(operator)]);
+          if (options.shared) {
+            waitId ??= await this.waits.register(options.shared.cluster, options.shared.condition);
+            const id = waitId;
+            await condition(() => this.waits.isMet(id) || operator(), left);
+            if (this.waits.isMet(id)) {
+              // The watcher saw it and dropped the registration: confirm with a read (and register anew if a race undid it).
+              await this.waits.cancel(options.shared.cluster, id);
+              waitId = undefined;
+            }
           } else {
-            await condition(operator, pause);
+            await condition(operator, Math.min(interval, left));
+            interval = Math.min(cap, Math.round(interval * 1.5));
           }
-          interval = Math.min(cap, Math.round(interval * 1.5));
           continue;
         }
         // The deadline passed: diagnose and ask the operator.
@@ -308,6 +318,7 @@ export class RunControl {
         this.refreshActions();
       }
     } finally {
+      if (waitId && options.shared) await this.waits.cancel(options.shared.cluster, waitId);
       this.activeWait = undefined;
       this.progress.clearWait();
       this.refreshActions();
