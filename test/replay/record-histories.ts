@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     ['drainAgent-plan', 'drainAgent', { agentId: agents[1].id, reason: 'replay', dryRun: true }],
     ['agentMaintenance-complete', 'agentMaintenance', { agentId: agents[1].id, reason: 'replay', maxGracePeriodSeconds: 1, workDurationSeconds: 1 }],
   ];
+  const index: Record<string, string> = {};
   try {
     for (const [file, runbook, input] of runs) {
       const handle = await startRunbook({ client, taskQueue: 'replay', runbook, input, clusters });
@@ -38,8 +39,11 @@ async function main(): Promise<void> {
       // The temporal CLI writes the proto-JSON form that historyFromJSON reads back.
       const json = execFileSync(server.binary.path, ['workflow', 'show', '--address', server.address, '-w', handle.workflowId, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
       writeFileSync(path.join(__dirname, 'histories', `${file}.json`), json);
+      index[`${file}.json`] = handle.workflowId;
       process.stdout.write(`recorded ${file} (${(JSON.parse(json) as { events: unknown[] }).events.length} events)\n`);
     }
+    // Replays need the original workflow ids: workflow code derives ids (of waits, schedule requests) from them.
+    writeFileSync(path.join(__dirname, 'histories', 'workflow-ids.json'), `${JSON.stringify(index, null, 2)}\n`);
   } finally {
     await worker.shutdown();
     await running.catch(() => undefined);
