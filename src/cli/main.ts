@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { catalog } from '../../runbooks/catalog';
+import type { RunPlan } from '../../workflows/plan';
 import { ClusterRegistry } from '../clusters';
 import { loadConfig } from '../config';
 import { resolveTemporalBinary } from '../temporal/cli-binary';
@@ -67,6 +68,77 @@ The input is checked before anything starts: every bad field is named, and the a
     });
 
   cli
+    .command('plan')
+    .description('Dry run: check a runbook against the cluster and list every step it would take; changes nothing')
+    .argument('<runbook>', `one of: ${Object.keys(catalog).join(', ')}`)
+    .option('-i, --input <json>', 'the input as JSON')
+    .option('-f, --input-file <file>', 'read the input from a JSON file')
+    .action(async (runbook: string, opts: { input?: string; inputFile?: string }) => {
+      const config = loadConfig({ file: cli.opts().config });
+      const input = { ...(parseInputArg(opts) as Record<string, unknown>), dryRun: true };
+      const clusters = ClusterRegistry.fromConfig(config);
+      const client = await connectClient(config.temporal);
+      try {
+        const handle = await startRunbook({ client, taskQueue: config.temporal.taskQueue, runbook, input, clusters, idSuffix: `plan-${Date.now()}` });
+        const plan = (await handle.result()) as RunPlan;
+        process.stdout.write(formatPlan(plan));
+        process.exitCode = plan.ready ? 0 : 3;
+      } finally {
+        await clusters.close();
+        await client.connection.close();
+      }
+    });
+
+  cli
+    .command('watch')
+    .description("Follow a run's progress until it ends")
+    .argument('<workflowId>', 'e.g. agentMaintenance/default/<agent id>')
+    .action(async (workflowId: string) => {
+      const config = loadConfig({ file: cli.opts().config });
+      const client = await connectClient(config.temporal);
+      try {
+        const result = await watchRun(client.workflow.getHandle(workflowId));
+        process.stdout.write(`finished: ${JSON.stringify(result)}\n`);
+      } finally {
+        await client.connection.close();
+      }
+    });
+
+  cli
+    .command('control')
+    .description('Send a control Update to a run: approve, pause, resume, abort, complete, extend, skip')
+    .argument('<workflowId>', 'the run')
+    .argument('<action>', 'approve | pause | resume | abort | complete | extend | skip')
+    .option('-r, --reason <text>', 'why (required by approve, pause, abort, skip)')
+    .option('-m, --minutes <n>', 'with extend: how many more minutes to wait')
+    .option('--by <who>', 'who sends it (the approver for approve)', process.env.USER)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  mesos-runbooks control agentMaintenance/prod/<agent> approve --reason "change OPS-123 approved" --by alice
+  mesos-runbooks control agentMaintenance/prod/<agent> complete
+  mesos-runbooks control drainAgent/prod/<agent> extend --minutes 15
+  mesos-runbooks control drainAgent/prod/<agent> abort --reason "wrong agent"
+
+The run refuses an Update that makes no sense in its current phase and says why; nothing changes then.`,
+    )
+    .action(async (workflowId: string, action: string, opts: { reason?: string; minutes?: string; by?: string }) => {
+      const args = controlArgs(action, opts);
+      const config = loadConfig({ file: cli.opts().config });
+      const client = await connectClient(config.temporal);
+      try {
+        const ack = await client.workflow.getHandle(workflowId).executeUpdate<{ phase: string; message: string }, [unknown]>(action, { args: [args] });
+        process.stdout.write(`${ack.message} (phase: ${ack.phase})\n`);
+      } catch (err) {
+        const cause = (err as { cause?: { message?: string } }).cause?.message;
+        throw Object.assign(new Error(`${action} refused: ${cause ?? (err as Error).message}`), { code: 'INVALID_INPUT' });
+      } finally {
+        await client.connection.close();
+      }
+    });
+
+  cli
     .command('worker')
     .description('Run the worker: serves every runbook on the configured task queue until SIGINT/SIGTERM')
     .action(async () => {
@@ -104,6 +176,25 @@ The input is checked before anything starts: every bad field is named, and the a
 
   cli.addCommand(demoCommand());
   return cli;
+}
+
+const CONTROL_ACTIONS = ['approve', 'pause', 'resume', 'abort', 'complete', 'extend', 'skip'];
+
+function controlArgs(action: string, opts: { reason?: string; minutes?: string; by?: string }): Record<string, unknown> {
+  if (!CONTROL_ACTIONS.includes(action)) {
+    throw new RunbookInputError('control', [`action: unknown action '${action}' (allowed: ${CONTROL_ACTIONS.join(', ')})`]);
+  }
+  if (action === 'approve') return { approver: opts.by ?? '', reason: opts.reason ?? '' };
+  if (action === 'extend') return { minutes: Number(opts.minutes), by: opts.by };
+  return { reason: opts.reason, by: opts.by };
+}
+
+function formatPlan(plan: RunPlan): string {
+  const lines = [`${plan.runbook} on ${plan.cluster} (${plan.target}): ${plan.ready ? 'ready' : 'NOT ready'}`, 'Checks:'];
+  for (const c of plan.checks) lines.push(`  ${c.ok ? '✔' : '✖'} ${c.name}: ${c.detail}`);
+  lines.push('Steps:');
+  plan.steps.forEach((step, i) => lines.push(`  ${i + 1}. ${step.name}: ${step.action}${step.skipBecause ? ` (skipped: ${step.skipBecause})` : ''}`));
+  return `${lines.join('\n')}\n`;
 }
 
 function parseInputArg(opts: { input?: string; inputFile?: string }): unknown {

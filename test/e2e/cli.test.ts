@@ -1,0 +1,77 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { progressUntil, runbookEnv, type RunbookEnv } from '../helpers/runbook-env';
+import { temporalAddress } from '../helpers/temporal';
+
+const run = promisify(execFile);
+const root = path.resolve(__dirname, '../..');
+
+// The operator's CLI against the real dev server, the worker and a simulated cluster.
+describe('mesos-runbooks CLI', () => {
+  let env: RunbookEnv;
+  let configFile: string;
+  beforeAll(async () => {
+    env = await runbookEnv({ agents: 3, tasksPerAgent: 1 }, { policy: { approvers: ['alice'], alwaysRequireApproval: [] } });
+    configFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'mr-cli-')), 'config.json');
+    writeFileSync(configFile, JSON.stringify({ temporal: { address: temporalAddress().address, taskQueue: env.taskQueue }, clusters: { [env.cluster]: { masters: env.sim.masters } } }));
+  });
+  afterAll(() => env?.stop());
+
+  async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const { stdout, stderr } = await run(process.execPath, [path.join(root, 'bin/mesos-runbooks.js'), '--config', configFile, ...args], { cwd: root });
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  }
+
+  const agents = () => [...env.sim.model.agents.values()].sort((a, b) => a.seq - b.seq);
+
+  it('plan prints the checks and steps and changes nothing', async () => {
+    const before = env.sim.audit().length;
+    const out = await cli('plan', 'agentMaintenance', '-i', JSON.stringify({ cluster: env.cluster, agentId: agents()[0].id, reason: 'look first' }));
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/^agentMaintenance on sim-.*: ready$/m);
+    expect(out.stdout).toMatch(/✔ agent can drain: AGENT_DRAINING capability present/);
+    expect(out.stdout).toMatch(/6\. start maintenance: START_MAINTENANCE /);
+    expect(env.sim.audit().length).toBe(before);
+  });
+
+  it('start refuses bad input naming the field, exit 2, and starts nothing', async () => {
+    const out = await cli('start', 'drainAgent', '-i', JSON.stringify({ cluster: env.cluster, hostname: 'nowhere.example', reason: 'x' }));
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/hostname: no registered agent has hostname 'nowhere.example'/);
+    const bad = await cli('start', 'drainAgent', '-i', '{not json');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/not valid JSON/);
+  });
+
+  it('start, control approve (refused, then accepted), control complete; watch follows to the end', async () => {
+    const agent = agents()[1];
+    const started = await cli('start', 'agentMaintenance', '-i', JSON.stringify({ cluster: env.cluster, agentId: agent.id, reason: 'cli run', requireApproval: true, maxGracePeriodSeconds: 1 }));
+    expect(started.code).toBe(0);
+    const workflowId = /^started (\S+) /m.exec(started.stdout)![1];
+    const handle = env.client.workflow.getHandle(workflowId);
+    await progressUntil(handle, (p) => p.phase === 'awaiting approval');
+
+    const refused = await cli('control', workflowId, 'approve', '--reason', 'ok', '--by', 'mallory');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/approve refused: approver: 'mallory' may not approve \(allowed: alice\)/);
+    const approved = await cli('control', workflowId, 'approve', '--reason', 'change approved', '--by', 'alice');
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toMatch(/^approved/);
+
+    await progressUntil(handle, (p) => p.phase === 'work');
+    const watching = cli('watch', workflowId);
+    expect((await cli('control', workflowId, 'complete', '--by', 'alice')).code).toBe(0);
+    const watched = await watching;
+    expect(watched.code).toBe(0);
+    expect(watched.stdout).toMatch(/work marked complete by alice/);
+    expect(watched.stdout).toMatch(/^finished: .*"outcome":"completed"/m);
+  });
+});
