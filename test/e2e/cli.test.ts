@@ -14,7 +14,7 @@ describe('mesos-runbooks CLI', () => {
   let env: RunbookEnv;
   let configFile: string;
   beforeAll(async () => {
-    env = await runbookEnv({ agents: 3, tasksPerAgent: 1 }, { policy: { approvers: ['alice'], alwaysRequireApproval: [] } });
+    env = await runbookEnv({ agents: 3, tasksPerAgent: 1 }, { policy: { approvers: ['alice'], alwaysRequireApproval: ['drainAgent'] } });
     configFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'mr-cli-')), 'config.json');
     writeFileSync(configFile, JSON.stringify({ temporal: { address: temporalAddress().address, taskQueue: env.taskQueue }, clusters: { [env.cluster]: { masters: env.sim.masters } } }));
   });
@@ -73,5 +73,17 @@ describe('mesos-runbooks CLI', () => {
     expect(watched.code).toBe(0);
     expect(watched.stdout).toMatch(/work marked complete by alice/);
     expect(watched.stdout).toMatch(/^finished: .*"outcome":"completed"/m);
+  });
+
+  it("the configuration's policy forces approval whatever the input says", async () => {
+    const agent = agents()[2];
+    const started = await cli('start', 'drainAgent', '-i', JSON.stringify({ cluster: env.cluster, agentId: agent.id, reason: 'policy', requireApproval: false }));
+    expect(started.code).toBe(0);
+    const handle = env.client.workflow.getHandle(/^started (\S+) /m.exec(started.stdout)![1]);
+    const waiting = await progressUntil(handle, (p) => p.phase === 'awaiting approval');
+    expect(waiting.wait?.what).toMatch(/approval: drain agent .* \(approvers: alice\)/);
+    expect(env.sim.audit().filter((e) => e.call === 'DRAIN_AGENT' && e.target === agent.id)).toHaveLength(0);
+    expect((await cli('control', handle.workflowId, 'abort', '--reason', 'not today')).code).toBe(0);
+    await expect(handle.result()).rejects.toThrow();
   });
 });
