@@ -67,6 +67,8 @@ const STUCK_AFTER_MS = 120_000;
 /** A run already signalled is not signalled again for this long (until the watcher drops its wait). */
 const RESIGNAL_AFTER_MS = 30_000;
 const SIGNAL_CONCURRENCY = 32;
+/** Events are routed to waits that appear this long after them (registration races the event stream). */
+const RECENT_EVENTS_MS = 5_000;
 
 /**
  * The convergence building block's shared machinery (design.md "Waiting is shared per cluster"): a run registers
@@ -205,6 +207,7 @@ class ClusterWatch {
   private waits: Wait[] = [];
   private waitsAt = 0;
   private readonly signalled = new Map<string, number>();
+  private readonly recent: { at: number; concerns: (c: Condition) => boolean }[] = [];
   private wake: (() => void) | undefined;
   private progressAt = Date.now();
   private readonly stats = { signalled: 0, events: 0, subscriptions: 0 };
@@ -284,11 +287,13 @@ class ClusterWatch {
   private async refreshWaits(): Promise<void> {
     try {
       const waits = await this.deps.client.workflow.getHandle(this.input.watcherWorkflowId).query<Wait[]>(WatchMessages.waits);
+      const known = new Set(this.waits.map((w) => w.waitId));
       this.waits = waits;
       this.waitsAt = Date.now();
       const ids = new Set(waits.map((w) => w.waitId));
       this.planner.retain(ids);
       for (const id of [...this.signalled.keys()]) if (!ids.has(id)) this.signalled.delete(id);
+      this.routeRecentEvents(waits.filter((w) => !known.has(w.waitId)));
     } catch (err) {
       this.throwIfCancelled();
       this.waitsAt = Date.now();
@@ -413,11 +418,33 @@ class ClusterWatch {
     }
   }
 
+  /**
+   * Plans a burst of reads for the waits `concerns` selects. The event is also remembered for a few seconds: a
+   * wait registered just before it may not be in the last queried list yet, and is routed when it appears.
+   */
   private burst(concerns: (c: Condition) => boolean): void {
+    const now = Date.now();
+    this.recent.push({ at: now, concerns });
+    while ((this.recent[0]?.at ?? now) < now - RECENT_EVENTS_MS) this.recent.shift();
     const ids = this.waits.filter((w) => concerns(w.condition)).map((w) => w.waitId);
     if (ids.length === 0) return;
-    this.planner.event(Date.now(), ids);
+    this.planner.event(now, ids);
     this.wake?.();
+  }
+
+  /** Routes the recently remembered events to waits that just appeared. */
+  private routeRecentEvents(fresh: Wait[]): void {
+    if (fresh.length === 0) return;
+    const now = Date.now();
+    let planned = false;
+    for (const e of this.recent) {
+      if (e.at < now - RECENT_EVENTS_MS) continue;
+      const ids = fresh.filter((w) => e.concerns(w.condition)).map((w) => w.waitId);
+      if (ids.length === 0) continue;
+      this.planner.event(e.at, ids);
+      planned = true;
+    }
+    if (planned) this.wake?.();
   }
 }
 

@@ -25,6 +25,8 @@ export class AgentNode {
   readonly images: ImageStore;
   readonly providers: ResourceProviders;
   readonly logging: LoggingLevel;
+  /** Wall-clock ms until which the agent answers 503 'Agent has not finished recovery'. */
+  recoveringUntil = 0;
   /** Executor container id of each task (created on first use). */
   private readonly taskContainers = new Map<string, string>();
 
@@ -70,6 +72,7 @@ export class AgentNode {
 
   /** Opens the endpoint, on `preferredPort` when free, else any port. Resolves to the port. */
   async listen(handler: (req: IncomingMessage, res: ServerResponse) => void, preferredPort: number): Promise<number> {
+    await this.closing;
     const host = this.host;
     if (preferredPort > 0) {
       try {
@@ -89,8 +92,11 @@ export class AgentNode {
   close(): void {
     const s = this.server;
     this.server = undefined;
-    if (s) void closeServer(s);
+    if (s) this.closing = closeServer(s);
   }
+
+  /** The last close, awaited before listening again on the same port. */
+  private closing: Promise<void> = Promise.resolve();
 
   /** Kills every container process and closes the endpoint. */
   shutdown(): void {
@@ -101,6 +107,7 @@ export class AgentNode {
   /** Resolves when the endpoint is closed. */
   async closed(): Promise<void> {
     if (this.server) await closeServer(this.server);
+    await this.closing;
   }
 
   /** The executor container id of a task (stable for this agent process). */

@@ -72,6 +72,7 @@ export function makeFramework(cluster: Cluster, index: number): Framework {
     registeredNs: cluster.clock.nowNanos(),
     active: true,
     acknowledges: true,
+    relaunches: name.startsWith('marathon'),
     partitionAware: true,
     failoverTimeout: 604800,
     checkpoint: true,

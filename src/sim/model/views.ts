@@ -120,16 +120,14 @@ const q = JSON.stringify;
 
 const RUNNING_CONTAINER_STATUS = ',"container_status":{"network_infos":[{"ip_addresses":[{"ip_address":"127.0.0.1"}]}]}';
 
-/** TaskStatus JSON text, same keys and order as {@link taskStatusJson}, cached on the status. */
+/** TaskStatus JSON text, same keys and order as {@link taskStatusJson} (not cached: the task's text is). */
 function statusJson(task: Task, s: TaskStatusRecord): string {
-  if (s.json !== undefined) return s.json;
   let out = `{"task_id":{"value":${q(task.id)}},"state":"${s.state}","source":"${s.source}","agent_id":{"value":${q(task.agentId)}},"timestamp":${q(s.timestamp)},"uuid":${q(s.uuid)}`;
   if (task.executorId !== undefined) out += `,"executor_id":{"value":${q(task.executorId)}}`;
   if (s.reason !== undefined) out += `,"reason":${q(s.reason)}`;
   if (s.message !== undefined) out += `,"message":${q(s.message)}`;
   if (s.state === 'TASK_RUNNING') out += RUNNING_CONTAINER_STATUS;
-  s.json = `${out}}`;
-  return s.json;
+  return `${out}}`;
 }
 
 /** Resource list JSON text in the endpoint format; a fast path for unreserved scalars and ranges. */
@@ -154,10 +152,10 @@ export function taskJson(cluster: Cluster, task: Task): string {
     task.jsonCache = stringifyJson(taskView(cluster, task));
     return task.jsonCache;
   }
-  task.resourcesJson ??= resourcesText(task.resources);
+
   let out = `{"name":${q(task.name)},"task_id":{"value":${q(task.id)}},"framework_id":{"value":${q(task.frameworkId)}},"agent_id":{"value":${q(task.agentId)}}`;
   if (task.executorId !== undefined) out += `,"executor_id":{"value":${q(task.executorId)}}`;
-  out += `,"state":"${task.state}","resources":${task.resourcesJson}`;
+  out += `,"state":"${task.state}","resources":${resourcesText(task.resources)}`;
   const last = task.statuses[task.statuses.length - 1];
   if (last) {
     out += `,"statuses":[${task.statuses.map((s) => statusJson(task, s)).join(',')}]`;
@@ -191,29 +189,29 @@ const allocationCache = new WeakMap<Cluster, { version: number; byFramework: Map
 export function frameworkAllocations(cluster: Cluster): Map<string, Resource[]> {
   const hit = allocationCache.get(cluster);
   if (hit && hit.version === cluster.version) return hit.byFramework;
-  const perFw = new Map<string, Resource[]>();
+  const scalars = new Map<string, Map<string, number>>();
+  const others = new Map<string, Resource[]>();
   for (const t of cluster.tasks.values()) {
     if (isTerminal(t.state)) continue;
-    let list = perFw.get(t.frameworkId);
-    if (!list) perFw.set(t.frameworkId, (list = []));
-    list.push(...t.resources);
+    let sums = scalars.get(t.frameworkId);
+    if (!sums) scalars.set(t.frameworkId, (sums = new Map()));
+    for (const r of t.resources) {
+      if (r.scalar && r.reservations.length === 0 && !r.disk && !r.provider_id) sums.set(r.name, (sums.get(r.name) ?? 0) + r.scalar.value);
+      else {
+        let list = others.get(t.frameworkId);
+        if (!list) others.set(t.frameworkId, (list = []));
+        list.push(r);
+      }
+    }
   }
   const byFramework = new Map<string, Resource[]>();
-  for (const [fwId, list] of perFw) byFramework.set(fwId, sumResources(list));
+  for (const [fwId, sums] of scalars) {
+    const list: Resource[] = [...sums].map(([name, value]) => ({ name, type: 'SCALAR', scalar: { value: Math.round(value * 1000) / 1000 }, reservations: [] }));
+    const rest = others.get(fwId);
+    byFramework.set(fwId, rest ? addResources(list, rest) : list);
+  }
   allocationCache.set(cluster, { version: cluster.version, byFramework });
   return byFramework;
-}
-
-/** Sums a resource list (scalars added, ranges merged) without per-item copies. */
-function sumResources(list: Resource[]): Resource[] {
-  const scalars = new Map<string, number>();
-  const others: Resource[] = [];
-  for (const r of list) {
-    if (r.type === 'SCALAR' && r.scalar && r.reservations.length === 0 && !r.disk && !r.provider_id) scalars.set(r.name, (scalars.get(r.name) ?? 0) + r.scalar.value);
-    else others.push(r);
-  }
-  const out: Resource[] = [...scalars].map(([name, value]) => ({ name, type: 'SCALAR', scalar: { value: Math.round(value * 1000) / 1000 }, reservations: [] }));
-  return others.length > 0 ? addResources(out, others) : out;
 }
 
 /** GetFrameworks.Framework JSON; events omit offers and allocated/offered resources. */
@@ -255,10 +253,6 @@ export function joinJson(parts: JsonParts): Buffer {
   return Buffer.from(parts.join(''), 'utf8');
 }
 
-function* filterIter<T>(it: Iterable<T>, fn: (x: T) => boolean): Iterable<T> {
-  for (const x of it) if (fn(x)) yield x;
-}
-
 function* mapIter<T, U>(it: Iterable<T>, fn: (x: T) => U): Iterable<U> {
   for (const x of it) yield fn(x);
 }
@@ -275,12 +269,19 @@ export function getAgentsJson(cluster: Cluster, out: JsonParts = []): JsonParts 
   return out;
 }
 
-/** GET_TASKS payload. */
+/** GET_TASKS payload. Tasks of agents not yet re-registered after a failover are not known to the master. */
 export function getTasksJson(cluster: Cluster, out: JsonParts = []): JsonParts {
-  out.push('{"pending_tasks":[],"tasks":');
-  const known = (t: Task): boolean => cluster.agents.get(t.agentId)?.status !== 'recovered';
-  arr(out, mapIter(filterIter(cluster.tasks.values(), known), (t) => taskJson(cluster, t)));
-  out.push(',"unreachable_tasks":');
+  const recovered = new Set<string>();
+  for (const a of cluster.agents.values()) if (a.status === 'recovered') recovered.add(a.id);
+  out.push('{"pending_tasks":[],"tasks":[');
+  let first = true;
+  for (const t of cluster.tasks.values()) {
+    if (recovered.size > 0 && recovered.has(t.agentId)) continue;
+    if (!first) out.push(COMMA);
+    out.push(taskJson(cluster, t));
+    first = false;
+  }
+  out.push('],"unreachable_tasks":');
   arr(out, mapIter(cluster.unreachableTasks.values(), (t) => taskJson(cluster, t)));
   out.push(',"completed_tasks":');
   arr(out, mapIter(cluster.completedTasks, (t) => taskJson(cluster, t)));

@@ -13,8 +13,12 @@ describe('agent lifecycle', () => {
   it('a stopped agent stays listed but inactive, its endpoint is closed; a restart recovers under the old id with its drain state', async () => {
     const a = [...sim.model.agents.values()][0]!;
     const url = `http://${a.ip}:${a.port}`;
+    // The processes outlive SIGTERM for an hour (simulated): the drain cannot finish before the stop below.
+    for (const t of sim.model.tasksOf(a)) {
+      t.stopAfterTermMs = 3_600_000;
+      t.killGraceMs = 3_600_000;
+    }
     await callApi(sim.leader, { type: 'DRAIN_AGENT', drain_agent: { agent_id: { value: a.id }, max_grace_period: { seconds: 3600 } } });
-    for (const t of sim.model.tasksOf(a)) t.stopAfterTermMs = 3_600_000;
     sim.stopAgent(a.id);
     const v = (await view(a.id))!;
     expect([v.active, (v.drain_info as { state: string }).state]).toEqual([false, 'DRAINING']);
@@ -67,5 +71,20 @@ describe('agent lifecycle', () => {
     expect(missing.status).toBe(404);
     const state = (await (await fetch(`${sim.admin}/state`)).json()) as { agents: { id: string; status: string }[] };
     expect(state.agents.find((x) => x.id === a.id)?.status).toBe('registered');
+  });
+
+  it('a restarted agent answers 503 while it recovers (agentRecoverySeconds)', async () => {
+    const sim2 = await startTestCluster({ agents: 1, tasksPerAgent: 0, timeScale: 1, agentRecoverySeconds: 3600 });
+    try {
+      const a = [...sim2.model.agents.values()][0]!;
+      const url = `http://${a.ip}:${a.port}`;
+      expect((await callApi(url, { type: 'GET_HEALTH' })).status).toBe(200);
+      sim2.stopAgent(a.id);
+      await sim2.restartAgent(a.id);
+      const r = await callApi(url, { type: 'GET_HEALTH' });
+      expect([r.status, r.text]).toEqual([503, 'Agent has not finished recovery']);
+    } finally {
+      await sim2.stop();
+    }
   });
 });

@@ -1,0 +1,61 @@
+/**
+ * The contract between runs, the per-cluster watcher workflow and the watcher activity: workflow id, message
+ * names and the shape of a registered wait. Plain data and names only, so that the activities (which must not
+ * import workflow code) and the workflows (which must not import activities) share it.
+ */
+import { z } from 'zod';
+import { ConditionSchema, type Condition, type Observation } from './conditions';
+
+/** The watcher workflow's type (workflows/cluster-watcher.ts `clusterWatcher`). */
+export const WATCHER_WORKFLOW_TYPE = 'clusterWatcher';
+
+/** One watcher per cluster: its workflow id. */
+export function watcherWorkflowId(cluster: string): string {
+  return `cluster-watcher/${cluster}`;
+}
+
+/** Message names of the watcher workflow and of waiting runs. */
+export const WatchMessages = {
+  /** Update on the watcher: register a wait. */
+  registerWait: 'registerWait',
+  /** Signal on the watcher: the run no longer waits. */
+  cancelWait: 'cancelWait',
+  /** Signal on the watcher: the activity signalled these waits' runs. */
+  resolved: 'resolved',
+  /** Query on the watcher: the current waits. */
+  waits: 'waits',
+  /** Signal on a waiting run: its condition holds. */
+  conditionMet: 'conditionMet',
+} as const;
+
+/** A registered wait: who waits (workflow id and run id, to signal it) and for what. */
+export const WaitSchema = z
+  .object({
+    waitId: z.string({ error: 'must be a string' }).min(1, 'must be a non-empty string'),
+    workflowId: z.string({ error: 'must be a string' }).min(1, 'must be a non-empty string'),
+    runId: z.string({ error: 'must be a string' }).min(1, 'must be a non-empty string'),
+    condition: ConditionSchema,
+  })
+  .strict();
+export type Wait = z.infer<typeof WaitSchema>;
+
+export interface CancelWaitInput {
+  waitId: string;
+}
+
+export interface ResolvedInput {
+  waitIds: string[];
+}
+
+export interface ConditionMetInput {
+  waitId: string;
+  observation: Observation;
+}
+
+export interface WatcherInput {
+  cluster: string;
+  /** Carried over continue-as-new. */
+  waits?: Wait[];
+}
+
+export type { Condition, Observation };
