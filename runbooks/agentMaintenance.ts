@@ -1,7 +1,6 @@
 import {
   ApplicationFailure,
   CancellationScope,
-  isCancellation,
   proxyActivities,
   upsertSearchAttributes,
   workflowInfo,
@@ -9,9 +8,10 @@ import {
 import { z } from 'zod';
 import type { Activities, AgentSummary, DrainStatus, MachineRef } from '../activities';
 import { SearchAttributes } from '../src/temporal/search-attributes';
-import { Compensation, summarizeCompensation, type CompensationReport } from '../workflows/compensation';
+import { afterCompensation, Compensation, stopReason, type CompensationReport } from '../workflows/compensation';
 import { reactivateAfterDrain } from '../workflows/agent-steps';
-import { abortedFailure, RunAborted, RunControl } from '../workflows/control';
+import { agentRunbookFields, exactlyOneAgent } from '../workflows/agent-input';
+import { RunControl } from '../workflows/control';
 import { parseRunbookInput } from '../workflows/input';
 import { withAgentLease } from '../workflows/leases';
 import { failedChecks, plan, type RunPlan } from '../workflows/plan';
@@ -25,38 +25,13 @@ import { ProgressTracker } from '../workflows/progress';
  */
 export const agentMaintenanceInputSchema = z
   .object({
-    cluster: z.string().min(1).default('default'),
-    agentId: z.string().min(1).optional(),
-    hostname: z.string().min(1).optional(),
-    reason: z
-      .string({ error: (issue) => (issue.input === undefined ? 'required: say why the machine goes into maintenance (recorded with the run)' : 'must be a string') })
-      .trim()
-      .min(1, 'required: say why the machine goes into maintenance (recorded with the run)'),
-    maxGracePeriodSeconds: z.number({ error: 'must be a number of seconds' }).int('must be a whole number of seconds').min(0, 'must be 0 or more seconds').max(604_800, 'must be at most 604800 seconds (7 days)').optional(),
+    ...agentRunbookFields('say why the machine goes into maintenance'),
     windowMinutes: z.number({ error: 'must be a number of minutes' }).int('must be a whole number of minutes').min(1, 'must be at least 1 minute').max(43_200, 'must be at most 43200 minutes (30 days)').default(60),
     workDurationSeconds: z.number({ error: 'must be a number of seconds' }).int('must be a whole number of seconds').min(0, 'must be 0 or more seconds').max(604_800).optional(),
-    requireApproval: z.boolean({ error: 'must be true or false' }).default(false),
-    ticket: z.string().min(1).optional(),
-    initiator: z.string().min(1).optional(),
-    /** Plan mode: read the cluster, report every check and step, change nothing. */
-    dryRun: z.boolean({ error: 'must be true or false' }).default(false),
-    /** When another run holds the agent: wait for it (default) or fail at once naming the holder. */
-    ifAgentBusy: z.enum(['wait', 'fail']).default('wait'),
-    drainTimeoutSeconds: z.number().int().positive().max(604_800).optional(),
     returnTimeoutSeconds: z.number().int().positive().max(604_800).default(1_800),
-    /** How long an abort mid-drain waits for DRAINED before it can reactivate (default 5 min). */
-    abortDrainWaitSeconds: z.number().int().min(0).max(86_400).default(300),
   })
   .strict()
-  .superRefine((input, ctx) => {
-    if (Boolean(input.agentId) === Boolean(input.hostname)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [input.agentId ? 'hostname' : 'agentId'],
-        message: input.agentId ? 'give agentId or hostname, not both' : 'required: give agentId or hostname (exactly one)',
-      });
-    }
-  });
+  .superRefine(exactlyOneAgent);
 
 export type AgentMaintenanceInput = z.input<typeof agentMaintenanceInputSchema>;
 
@@ -231,18 +206,9 @@ export async function agentMaintenance(rawInput: AgentMaintenanceInput): Promise
       },
     );
   } catch (err) {
-    const why = err instanceof RunAborted ? err.message : isCancellation(err) ? 'cancelled from the Web UI or CLI' : `failed: ${err instanceof Error ? err.message : String(err)}`;
     control.finish();
-    const report = await CancellationScope.nonCancellable(() => compensate(why, cluster, ref, machine, state, input.abortDrainWaitSeconds, progress));
-    if (err instanceof RunAborted) throw abortedFailure(err, report);
-    if (isCancellation(err)) throw err;
-    throw ApplicationFailure.create({
-      type: (err as { type?: string }).type ?? 'FAILED',
-      nonRetryable: true,
-      message: `agentMaintenance ${why}. Compensation: ${summarizeCompensation(report)}`,
-      details: [report],
-      cause: err instanceof Error ? err : undefined,
-    });
+    const report = await CancellationScope.nonCancellable(() => compensate(stopReason(err), cluster, ref, machine, state, input.abortDrainWaitSeconds, progress));
+    throw afterCompensation('agentMaintenance', err, report);
   }
 }
 

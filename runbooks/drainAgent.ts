@@ -1,10 +1,11 @@
-import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { Activities, DrainStatus } from '../activities';
 import { SearchAttributes } from '../src/temporal/search-attributes';
 import { reactivateAfterDrain } from '../workflows/agent-steps';
-import { Compensation, summarizeCompensation } from '../workflows/compensation';
-import { abortedFailure, RunAborted, RunControl } from '../workflows/control';
+import { afterCompensation, Compensation, stopReason } from '../workflows/compensation';
+import { agentRunbookFields, exactlyOneAgent } from '../workflows/agent-input';
+import { RunControl } from '../workflows/control';
 import { parseRunbookInput } from '../workflows/input';
 import { withAgentLease } from '../workflows/leases';
 import { failedChecks, plan, type RunPlan } from '../workflows/plan';
@@ -17,42 +18,11 @@ import { ProgressTracker } from '../workflows/progress';
  */
 export const drainAgentInputSchema = z
   .object({
-    cluster: z.string().min(1, 'cluster: give a configured cluster name').default('default'),
-    agentId: z.string().min(1).optional(),
-    hostname: z.string().min(1).optional(),
-    maxGracePeriodSeconds: z
-      .number({ error: 'must be a number of seconds' })
-      .int('must be a whole number of seconds')
-      .min(0, 'must be 0 or more seconds (0 kills at once)')
-      .max(7 * 24 * 3600, 'must be at most 604800 seconds (7 days)')
-      .optional(),
+    ...agentRunbookFields('say why the agent is drained'),
     reactivate: z.boolean({ error: 'must be true or false' }).default(false),
-    reason: z
-      .string({ error: (issue) => (issue.input === undefined ? 'required: say why the agent is drained (recorded with the run)' : 'must be a string') })
-      .trim()
-      .min(1, 'required: say why the agent is drained (recorded with the run)'),
-    /** How long to wait for DRAINED before failing with the tasks that remain (default: grace period + 10 min). */
-    drainTimeoutSeconds: z.number().int().positive().max(7 * 24 * 3600).optional(),
-    initiator: z.string().min(1).optional(),
-    ticket: z.string().min(1).optional(),
-    requireApproval: z.boolean({ error: 'must be true or false' }).default(false),
-    /** Plan mode: read the cluster, report every check and step, change nothing. */
-    dryRun: z.boolean({ error: 'must be true or false' }).default(false),
-    /** When another run holds the agent: wait for it (default) or fail at once naming the holder. */
-    ifAgentBusy: z.enum(['wait', 'fail']).default('wait'),
-    /** How long an abort mid-drain waits for DRAINED before it can reactivate (default 5 min). */
-    abortDrainWaitSeconds: z.number().int().min(0).max(86_400).default(300),
   })
   .strict()
-  .superRefine((input, ctx) => {
-    if (Boolean(input.agentId) === Boolean(input.hostname)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [input.agentId ? 'hostname' : 'agentId'],
-        message: input.agentId ? 'give agentId or hostname, not both' : 'required: give agentId or hostname (exactly one)',
-      });
-    }
-  });
+  .superRefine(exactlyOneAgent);
 
 export type DrainAgentInput = z.input<typeof drainAgentInputSchema>;
 
@@ -185,9 +155,8 @@ export async function drainAgent(rawInput: DrainAgentInput): Promise<DrainAgentR
       },
     );
   } catch (err) {
-    const why = err instanceof RunAborted ? err.message : isCancellation(err) ? 'cancelled from the Web UI or CLI' : `failed: ${err instanceof Error ? err.message : String(err)}`;
     control.finish();
-    const comp = new Compensation(why);
+    const comp = new Compensation(stopReason(err));
     await CancellationScope.nonCancellable(async () => {
       progress.setPhase('compensating');
       if (drainRequested) {
@@ -196,15 +165,7 @@ export async function drainAgent(rawInput: DrainAgentInput): Promise<DrainAgentR
       }
       progress.say(`compensation: ${comp.summary()}`);
     });
-    if (err instanceof RunAborted) throw abortedFailure(err, comp.report);
-    if (isCancellation(err)) throw err;
-    throw ApplicationFailure.create({
-      type: (err as { type?: string }).type ?? 'FAILED',
-      nonRetryable: true,
-      message: `drainAgent ${why}. Compensation: ${summarizeCompensation(comp.report)}`,
-      details: [comp.report],
-      cause: err instanceof Error ? err : undefined,
-    });
+    throw afterCompensation('drainAgent', err, comp.report);
   }
 }
 
