@@ -10,6 +10,9 @@ export interface SimTimer {
 }
 
 /** Scaled timers, all cancelled by {@link SimClock.stop}. */
+/** The longest delay setTimeout takes without overflowing. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 export class SimClock {
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
@@ -27,12 +30,21 @@ export class SimClock {
   /** Runs `fn` after `simMs` simulated milliseconds. */
   after(simMs: number, fn: () => void): SimTimer {
     if (this.stopped) return { cancel: () => undefined };
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, this.realMs(simMs));
-    t.unref?.();
-    this.timers.add(t);
+    // setTimeout overflows past 2^31-1 ms (about 24.8 days) and fires at once: chain shorter timers instead.
+    let left = this.realMs(simMs);
+    let t: NodeJS.Timeout;
+    const arm = (): void => {
+      const step = Math.min(left, MAX_TIMEOUT_MS);
+      left -= step;
+      t = setTimeout(() => {
+        this.timers.delete(t);
+        if (left > 0) arm();
+        else fn();
+      }, step);
+      t.unref?.();
+      this.timers.add(t);
+    };
+    arm();
     return {
       cancel: () => {
         clearTimeout(t);

@@ -134,7 +134,10 @@ export class AgentNode {
   }
 
   private attachSandboxFor(virtualPath: string): void {
-    const m = /^\/frameworks\/([^/]+)\/executors\/([^/]+)\/runs\/(latest|[^/]+)/.exec(virtualPath);
+    // A sandbox is reachable at its virtual path and at its real absolute path under the work dir (files.cpp).
+    const real = `${join(this.dir, 'slaves', this.agent.id)}/`;
+    const relative = virtualPath.startsWith(real) ? `/${virtualPath.slice(real.length)}` : virtualPath;
+    const m = /^\/frameworks\/([^/]+)\/executors\/([^/]+)\/runs\/(latest|[^/]+)/.exec(relative);
     if (!m) return;
     const [, fid = '', eid = '', run = ''] = m;
     const task = this.rt.model.tasks.get(eid) ?? this.rt.model.completedTasks.find((t) => t.id === eid);
@@ -143,6 +146,7 @@ export class AgentNode {
     const cid = this.containerIdForTask(task.id);
     this.files.attach(`/frameworks/${fid}/executors/${eid}/runs/latest`, dir);
     this.files.attach(`/frameworks/${fid}/executors/${eid}/runs/${cid}`, dir);
+    this.files.attach(dir, dir);
     void run;
   }
 }

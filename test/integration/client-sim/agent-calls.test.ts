@@ -180,14 +180,8 @@ describe('AgentClient against the simulator', () => {
       expect(file_infos.map((f) => f.path.split('/').pop())).toEqual(['stderr', 'stdout']);
     });
 
-    /**
-     * SIMULATOR DISCREPANCY (reported to the lead). Spec §9 LIST_FILES/READ_FILE: on the agent, executor sandboxes are
-     * attached "at /frameworks/<fid>/executors/<eid>/runs/latest and at their real absolute paths". The simulator
-     * attaches only the virtual paths (src/sim/agent/agent-node.ts `attachSandboxFor`), so the real path
-     * `<work_dir>/slaves/<agent>/frameworks/<fid>/executors/<eid>/runs/<container>` answers 404. `it.failing` keeps
-     * the suite green while the simulator is wrong and turns red once it is fixed (then make it a plain `it`).
-     */
-    it.failing('SIM DISCREPANCY: an executor sandbox is readable at its real absolute path (the simulator answers 404)', async () => {
+    // Spec §9 LIST_FILES/READ_FILE: executor sandboxes are attached at their virtual path and at their real path.
+    it('an executor sandbox is readable at its real absolute path', async () => {
       const { fid, eid, cid } = await anExecutor();
       const workDir = (await agent.getFlags()).flags.find((f) => f.name === 'work_dir')?.value as string;
       const real = `${workDir}/slaves/${idOf(entry)}/frameworks/${fid}/executors/${eid}/runs/${cid}`;
