@@ -6,6 +6,7 @@ import { formatIssues } from '../src/common/zod-issues';
 import { ConditionSchema, concernsAgent, evaluate, ipFromPid, type Condition, type Evaluation } from '../src/convergence/conditions';
 import { LiveTasks } from '../src/convergence/live-tasks';
 import { WATCHER_WORKFLOW_TYPE, WaitSchema, WatchMessages, watcherWorkflowId, type ConditionMetInput, type Wait } from '../src/convergence/protocol';
+import { Batcher, CoalescingReader } from '../src/convergence/sharing';
 import { ReadPlanner, type BurstOptions } from '../src/convergence/read-planner';
 import type { GetAgents, MasterEvent } from '../src/mesos';
 import { asActivity } from './errors';
@@ -67,6 +68,7 @@ const STUCK_AFTER_MS = 120_000;
 /** A run already signalled is not signalled again for this long (until the watcher drops its wait). */
 const RESIGNAL_AFTER_MS = 30_000;
 const SIGNAL_CONCURRENCY = 32;
+const REGISTRATIONS_PER_UPDATE = 200;
 /** Events are routed to waits that appear this long after them (registration races the event stream). */
 const RECENT_EVENTS_MS = 5_000;
 
@@ -77,8 +79,8 @@ const RECENT_EVENTS_MS = 5_000;
  * event says a change is near, and signals each run whose condition holds.
  */
 export function createWatchActivities({ clusters, temporal }: WatchActivityDeps) {
-  const readers = new Map<string, CoalescingReader>();
-  const reader = (cluster: string): CoalescingReader => {
+  const readers = new Map<string, CoalescingReader<GetAgents>>();
+  const reader = (cluster: string): CoalescingReader<GetAgents> => {
     let r = readers.get(cluster);
     if (!r) {
       r = new CoalescingReader(() => clusters.master(cluster).getAgents());
@@ -87,6 +89,15 @@ export function createWatchActivities({ clusters, temporal }: WatchActivityDeps)
     return r;
   };
   const client = temporal.client;
+  const registrars = new Map<string, Batcher<Wait>>();
+  const registrar = (cluster: string): Batcher<Wait> => {
+    let r = registrars.get(cluster);
+    if (!r) {
+      r = new Batcher((waits) => sendRegistrations(client, temporal.taskQueue, cluster, waits), REGISTRATIONS_PER_UPDATE);
+      registrars.set(cluster, r);
+    }
+    return r;
+  };
 
   return {
     /**
@@ -103,8 +114,9 @@ export function createWatchActivities({ clusters, temporal }: WatchActivityDeps)
 
     /**
      * Registers a wait with the cluster's watcher workflow (`cluster-watcher/<cluster>`), starting it if it is
-     * not running (Update-with-Start, USE_EXISTING). Idempotent: the Update id is the wait id. Fails
-     * non-retryably with `INVALID_INPUT` when the watcher's validator refuses the wait (naming the field).
+     * not running (Update-with-Start, USE_EXISTING). Concurrent registrations of one cluster in this worker go in
+     * one Update (the server admits only 10 Updates in flight per workflow). Idempotent: registering a wait id
+     * again replaces it. Fails non-retryably with `INVALID_INPUT` when the wait is malformed (naming the field).
      */
     async registerWait(input: RegisterWaitInput): Promise<void> {
       return asActivity(async () => {
@@ -112,26 +124,7 @@ export function createWatchActivities({ clusters, temporal }: WatchActivityDeps)
         if (!parsed.success) throw invalid(`registerWait: ${formatIssues(parsed.error).join('; ')}`);
         if (!input.cluster) throw invalid('cluster: required');
         clusters.master(input.cluster); // unknown cluster: INVALID_INPUT before a watcher is started for it
-        const startWorkflowOperation = new WithStartWorkflowOperation(WATCHER_WORKFLOW_TYPE, {
-          workflowId: watcherWorkflowId(input.cluster),
-          taskQueue: temporal.taskQueue,
-          args: [{ cluster: input.cluster }],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          staticSummary: `Shared convergence watcher of cluster ${input.cluster}`,
-        });
-        try {
-          await client.workflow.executeUpdateWithStart(WatchMessages.registerWait, {
-            args: [parsed.data],
-            updateId: `register/${input.waitId}`,
-            startWorkflowOperation,
-          });
-        } catch (err) {
-          if (errorName(err) === 'WorkflowUpdateFailedError') {
-            const cause = (err as { cause?: Error }).cause;
-            throw invalid(`registerWait refused: ${cause?.message ?? (err as Error).message}`);
-          }
-          throw err;
-        }
+        await registrar(input.cluster).add(parsed.data);
       });
     },
 
@@ -162,40 +155,30 @@ export function createWatchActivities({ clusters, temporal }: WatchActivityDeps)
 
 export type WatchActivities = ReturnType<typeof createWatchActivities>;
 
-/**
- * GET_AGENTS shared by concurrent callers: a caller joins the read in flight only if it has not started yet,
- * otherwise the next one, so every caller gets an answer read after it asked.
- */
-class CoalescingReader {
-  private inFlight: Promise<GetAgents> | undefined;
-  private next: Promise<GetAgents> | undefined;
-
-  constructor(private readonly fetch: () => Promise<GetAgents>) {}
-
-  read(): Promise<GetAgents> {
-    if (!this.inFlight) return this.start();
-    this.next ??= this.inFlight
-      .catch(() => undefined)
-      .then(() => {
-        this.next = undefined;
-        return this.start();
-      });
-    return this.next;
-  }
-
-  private start(): Promise<GetAgents> {
-    const p = this.fetch().finally(() => {
-      if (this.inFlight === p) this.inFlight = undefined;
-    });
-    this.inFlight = p;
-    return p;
+/** One registerWait Update (with start) carrying a batch of waits. */
+async function sendRegistrations(client: Client, taskQueue: string, cluster: string, waits: Wait[]): Promise<void> {
+  const startWorkflowOperation = new WithStartWorkflowOperation(WATCHER_WORKFLOW_TYPE, {
+    workflowId: watcherWorkflowId(cluster),
+    taskQueue,
+    args: [{ cluster }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    staticSummary: `Shared convergence watcher of cluster ${cluster}`,
+  });
+  try {
+    await client.workflow.executeUpdateWithStart(WatchMessages.registerWait, { args: [{ waits }], startWorkflowOperation });
+  } catch (err) {
+    if (errorName(err) === 'WorkflowUpdateFailedError') {
+      const cause = (err as { cause?: Error }).cause;
+      throw invalid(`registerWait refused: ${cause?.message ?? (err as Error).message}`);
+    }
+    throw err;
   }
 }
 
 interface WatchDeps {
   client: Client;
   master: () => ReturnType<ClusterRegistry['master']>;
-  reader: CoalescingReader;
+  reader: CoalescingReader<GetAgents>;
 }
 
 /** One run of the watchCluster activity. */
@@ -303,7 +286,6 @@ class ClusterWatch {
 
   /** One GET_AGENTS (with a fresh list of waits), then the signals for every wait it shows met. */
   private async readAndSignal(): Promise<void> {
-    if (process.env.DEBUG_WATCH) console.error('READ', this.input.cluster, Date.now(), this.waits.length, JSON.stringify(this.planner.stats));
     let agents: GetAgents;
     try {
       [agents] = await Promise.all([this.deps.reader.read(), this.refreshWaits()]);
@@ -381,7 +363,6 @@ class ClusterWatch {
 
   private onEvent(event: MasterEvent): void {
     this.stats.events += 1;
-    if (process.env.DEBUG_WATCH) console.error('EVENT', this.input.cluster, Date.now(), event.type, this.waits.length);
     switch (event.type) {
       case 'SUBSCRIBED': {
         this.stats.subscriptions += 1;

@@ -20,16 +20,20 @@ import type { WatchActivities, WatchClusterInput } from '../activities/watch';
 import { formatIssues } from '../src/common/zod-issues';
 import { describeCondition } from '../src/convergence/conditions';
 import {
-  WaitSchema,
+  RegisterWaitsSchema,
   WatchMessages,
+  type RegisterWaits,
   type CancelWaitInput,
   type ResolvedInput,
   type Wait,
   type WatcherInput,
 } from '../src/convergence/protocol';
 
-/** Registers a wait; the validator refuses a malformed one, naming the field. Idempotent per wait id. */
-export const registerWaitUpdate = defineUpdate<void, [Wait]>(WatchMessages.registerWait);
+/**
+ * Registers waits (one or a batch); the validator refuses a malformed one, naming the field. Idempotent per wait
+ * id (a wait registered again replaces itself).
+ */
+export const registerWaitUpdate = defineUpdate<void, [RegisterWaits]>(WatchMessages.registerWait);
 /** The run no longer waits (met, timed out, cancelled). Unknown ids are ignored. */
 export const cancelWaitSignal = defineSignal<[CancelWaitInput]>(WatchMessages.cancelWait);
 /** The activity signalled these waits' runs. */
@@ -44,6 +48,8 @@ const RESTART_AFTER_FAILURE = '30 seconds';
 /** Test hook: options passed to every watchCluster activity of this watcher (production leaves it unset). */
 export interface WatcherTuning extends Omit<WatchClusterInput, 'cluster' | 'watcherWorkflowId'> {
   heartbeatTimeout?: Duration;
+  /** Continue as new after this many Updates (default 1,000). */
+  maxUpdatesPerRun?: number;
 }
 
 const ACTIVITY_OPTIONS = {
@@ -75,17 +81,17 @@ export async function clusterWatcher(input: WatcherInput & { tuning?: WatcherTun
 
   setHandler(
     registerWaitUpdate,
-    (wait) => {
+    ({ waits: added }) => {
       updates += 1;
-      waits.set(wait.waitId, wait);
+      for (const wait of added) waits.set(wait.waitId, wait);
       render();
     },
     {
-      validator: (wait) => {
-        const parsed = WaitSchema.safeParse(wait);
+      validator: (input) => {
+        const parsed = RegisterWaitsSchema.safeParse(input);
         if (!parsed.success) throw new Error(`invalid wait: ${formatIssues(parsed.error).join('; ')}`);
       },
-      description: 'Register a wait: {waitId, workflowId, runId, condition}',
+      description: 'Register waits: {waits: [{waitId, workflowId, runId, condition}]}',
     },
   );
   setHandler(cancelWaitSignal, ({ waitId }) => {
@@ -99,8 +105,8 @@ export async function clusterWatcher(input: WatcherInput & { tuning?: WatcherTun
   setHandler(waitsQuery, () => [...waits.values()]);
   render();
 
-  const shouldContinueAsNew = (): boolean => workflowInfo().continueAsNewSuggested || updates >= MAX_UPDATES_PER_RUN;
-  const { heartbeatTimeout, ...tuning } = input.tuning ?? {};
+  const { heartbeatTimeout, maxUpdatesPerRun = MAX_UPDATES_PER_RUN, ...tuning } = input.tuning ?? {};
+  const shouldContinueAsNew = (): boolean => workflowInfo().continueAsNewSuggested || updates >= maxUpdatesPerRun;
   const activityInput: WatchClusterInput = { ...tuning, cluster: input.cluster, watcherWorkflowId: workflowInfo().workflowId };
   const watch = heartbeatTimeout ? proxyActivities<WatchActivities>({ ...ACTIVITY_OPTIONS, heartbeatTimeout }).watchCluster : watchCluster;
 

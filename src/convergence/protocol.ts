@@ -39,6 +39,12 @@ export const WaitSchema = z
   .strict();
 export type Wait = z.infer<typeof WaitSchema>;
 
+/** The registerWait Update's argument: the waits of one or more runs (the activity batches concurrent ones). */
+export const RegisterWaitsSchema = z
+  .object({ waits: z.array(WaitSchema, { error: 'must be a list of waits' }).min(1, 'must list at least one wait').max(500, 'at most 500 waits per Update') })
+  .strict();
+export type RegisterWaits = z.infer<typeof RegisterWaitsSchema>;
+
 export interface CancelWaitInput {
   waitId: string;
 }

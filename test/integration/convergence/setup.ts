@@ -2,7 +2,7 @@
  * Shared set-up of the convergence integration tests: a worker on its own task queue running the watch
  * activities and the test bundle (test/helpers/watch-workflows.ts) against the shared real Temporal dev server.
  */
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createWatchActivities } from '../../../activities/watch';
 import { ClusterRegistry } from '../../../src/clusters';
@@ -17,7 +17,7 @@ export interface WatchEnv {
   taskQueue: string;
   client: Client;
   clusters: ClusterRegistry;
-  startWatcher(cluster: string, tuning?: WatcherTuning): Promise<WorkflowHandle>;
+  startWatcher(cluster: string, tuning?: WatcherTuning): Promise<WorkflowHandleWithFirstExecutionRunId>;
   watcher(cluster: string): WorkflowHandle;
   waits(cluster: string): Promise<Wait[]>;
   startWaiting(cluster: string, condition: Condition, timeoutMs?: number): Promise<WorkflowHandle<(i: unknown) => Promise<WaitingRunResult>>>;

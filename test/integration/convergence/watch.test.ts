@@ -12,6 +12,8 @@ describe('convergence: one watcher per cluster', () => {
   const counted = `${base}-count`;
   /** A 10-minute baseline: a run notified within seconds can only have been woken by an event. */
   const events = `${base}-events`;
+  /** A watcher that continues as new after two Updates. */
+  const renewed = `${base}-can`;
   let sim: SimCluster;
   let countProxy: CountingProxy;
   let eventsProxy: CountingProxy;
@@ -23,7 +25,7 @@ describe('convergence: one watcher per cluster', () => {
     sim = await startCluster({ agents: 8, tasksPerAgent: 2, timeScale: 20, seed: 5 });
     countProxy = await startCountingProxy(sim.leader);
     eventsProxy = await startCountingProxy(sim.leader);
-    env = await startWatchEnv('convergence', { [counted]: [countProxy.url], [events]: [eventsProxy.url] });
+    env = await startWatchEnv('convergence', { [counted]: [countProxy.url], [events]: [eventsProxy.url], [renewed]: [sim.leader] });
     agentIds = [...sim.model.agents.values()].map((a) => a.id);
     await env.startWatcher(events, { baselineIntervalMs: 600_000 });
     // A run that waits all along keeps the watcher's activity running, so later registrations do not start it
@@ -117,6 +119,23 @@ describe('convergence: one watcher per cluster', () => {
     expect(await watchActivityAttempt(env.watcher(counted))).toBeLessThanOrEqual(1);
   });
 
+  it('the watcher continues as new carrying its waits, and the new run serves them', async () => {
+    // A short heartbeat timeout: the SDK sends heartbeats (and learns of cancellation) every 80 % of it.
+    const first = await env.startWatcher(renewed, { maxUpdatesPerRun: 2, baselineIntervalMs: 600_000, heartbeatTimeout: '5 seconds' });
+    const a = await env.startWaiting(renewed, { kind: 'agentDrained', agentId: agentIds[3]! });
+    await eventually(() => settled(a), 'the first run to wait');
+    const b = await env.startWaiting(renewed, { kind: 'agentDrained', agentId: agentIds[4]! });
+    await eventually(() => settled(b), 'the second run to wait');
+    const firstRun = env.client.workflow.getHandle(first.workflowId, first.firstExecutionRunId);
+    await eventually(async () => (await firstRun.describe()).status.name === 'CONTINUED_AS_NEW', 'the watcher to continue as new', 30_000);
+    expect((await env.waits(renewed)).map((w) => w.workflowId).sort()).toEqual([a.workflowId, b.workflowId].sort());
+
+    await env.clusters.master(renewed).drainAgent({ agentId: agentIds[3]!, maxGracePeriodSeconds: 0 });
+    await expect(a.result()).resolves.toMatchObject({ met: true, observation: { agentId: agentIds[3], drainState: 'DRAINED' } });
+    expect(await b.query<string>('phase')).toBe('waiting');
+    await b.cancel();
+  });
+
   it('cancelWait removes a wait', async () => {
     const agentId = agentIds[6]!;
     const run = await env.client.workflow.start('registerThenCancelRun', {
@@ -138,11 +157,11 @@ describe('convergence: one watcher per cluster', () => {
   it('the watcher refuses a malformed wait, naming the field; a run with a malformed condition fails at once', async () => {
     const handle = env.watcher(events);
     const bad = { waitId: 'w1', workflowId: 'x', runId: 'r', condition: { kind: 'agentDrained', agentId: '' } };
-    const err = await handle.executeUpdate('registerWait', { args: [bad] }).catch((e: unknown) => e);
+    const err = await handle.executeUpdate('registerWait', { args: [{ waits: [bad] }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-    expect(String((err as WorkflowUpdateFailedError).cause?.message)).toContain('condition.agentId: must be a non-empty agent id');
-    const err2 = await handle.executeUpdate('registerWait', { args: [{ ...bad, condition: { kind: 'agentVanished', agentId: 'S1' } }] }).catch((e: unknown) => e);
-    expect(String((err2 as WorkflowUpdateFailedError).cause?.message)).toContain('condition.kind: must be one of agentDrained');
+    expect(String((err as WorkflowUpdateFailedError).cause?.message)).toContain('waits.0.condition.agentId: must be a non-empty agent id');
+    const err2 = await handle.executeUpdate('registerWait', { args: [{ waits: [{ ...bad, condition: { kind: 'agentVanished', agentId: 'S1' } }] }] }).catch((e: unknown) => e);
+    expect(String((err2 as WorkflowUpdateFailedError).cause?.message)).toContain('waits.0.condition.kind: must be one of agentDrained');
     expect((await env.waits(events)).some((w) => w.waitId === 'w1')).toBe(false);
 
     const run = await env.client.workflow.start('waitingRun', {
