@@ -106,6 +106,7 @@ export async function agentMaintenance(rawInput: AgentMaintenanceInput): Promise
         agentIds: [agent.agentId],
         runbook: 'agentMaintenance',
         wait: input.ifAgentBusy === 'wait',
+        interrupt: { when: () => control.abortRequested, raise: () => control.checkpoint() },
         onWaiting: (heldBy) => progress.waiting({ what: `agent ${agent.agentId} held by ${heldBy.runbook} run ${heldBy.holder} since ${heldBy.since}` }),
       },
       async () => {

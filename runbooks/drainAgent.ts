@@ -102,6 +102,7 @@ export async function drainAgent(rawInput: DrainAgentInput): Promise<DrainAgentR
         agentIds: [agent.agentId],
         runbook: 'drainAgent',
         wait: input.ifAgentBusy === 'wait',
+        interrupt: { when: () => control.abortRequested, raise: () => control.checkpoint() },
         onWaiting: (heldBy) => progress.waiting({ what: `agent ${agent.agentId} held by ${heldBy.runbook} run ${heldBy.holder} since ${heldBy.since}` }),
       },
       async () => {

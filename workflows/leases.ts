@@ -18,6 +18,11 @@ export interface AgentLeaseOptions {
   waitTimeoutMs?: number;
   /** Called once when the run queues, with what it waits for (for progress). */
   onWaiting?: (heldBy: Lease) => void;
+  /**
+   * Ends the queue wait early when `when()` turns true (an operator's abort): the run leaves the queue, and `raise()`
+   * throws the reason.
+   */
+  interrupt?: { when: () => boolean; raise: () => Promise<void> };
 }
 
 const { acquireAgentLease } = proxyActivities<AgentLockActivities>({
@@ -60,8 +65,13 @@ export async function withAgentLease<T>(opts: AgentLeaseOptions, fn: () => Promi
       throw locked(answer);
     } else {
       if (answer.heldBy) opts.onWaiting?.(answer.heldBy);
-      if (opts.waitTimeoutMs === undefined) await condition(() => granted);
-      else if (!(await condition(() => granted, opts.waitTimeoutMs))) throw locked(answer, opts.waitTimeoutMs);
+      const over = () => granted || (opts.interrupt?.when() ?? false);
+      if (opts.waitTimeoutMs === undefined) await condition(over);
+      else if (!(await condition(over, opts.waitTimeoutMs))) throw locked(answer, opts.waitTimeoutMs);
+      if (!granted) {
+        await opts.interrupt?.raise();
+        throw new Error('lease wait interrupted'); // raise() throws; this line only guards a raise() that did not
+      }
     }
     return await fn();
   } finally {
