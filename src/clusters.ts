@@ -4,9 +4,6 @@ import type { ClusterConfig, Config } from './config';
 import { resolveSecret } from './config';
 import { MasterClient, type MesosClientOptions } from './mesos';
 
-/** The failure type of a runbook that names a cluster the configuration lacks. */
-export const UNKNOWN_CLUSTER = 'INVALID_INPUT';
-
 /**
  * The configured clusters, each with one lazily built {@link MasterClient} (one connection pool and one remembered
  * leader per cluster, shared by every activity of the worker). Secrets are resolved here, in the worker, and nowhere
@@ -38,7 +35,7 @@ export class ClusterRegistry {
     const config = this.clusters[cluster];
     if (!config) {
       throw ApplicationFailure.create({
-        type: UNKNOWN_CLUSTER,
+        type: 'INVALID_INPUT',
         nonRetryable: true,
         message: `cluster: unknown cluster '${cluster}' (configured: ${this.names().join(', ') || 'none'})`,
       });
