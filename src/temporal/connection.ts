@@ -15,23 +15,33 @@ function tlsOptions(config: TemporalConfig) {
   };
 }
 
-/** A client connection to the configured Temporal server (TLS and API key by reference, resolved here). */
+/**
+ * A client connection to the configured Temporal server (TLS and API key by reference, resolved here). Throws, naming
+ * the address and how to fix it, when the server cannot be reached.
+ */
 export async function connectClient(config: TemporalConfig): Promise<Client> {
-  const connection = await Connection.connect({
-    address: config.address,
-    tls: tlsOptions(config),
-    apiKey: config.apiKey ? resolveSecret(config.apiKey) : undefined,
-  });
+  const connection = await reachable(config, () =>
+    Connection.connect({ address: config.address, tls: tlsOptions(config), apiKey: config.apiKey ? resolveSecret(config.apiKey) : undefined }),
+  );
   return new Client({ connection, namespace: config.namespace });
 }
 
-/** The worker's native connection to the same server. */
+/** The worker's native connection to the same server; throws like {@link connectClient}. */
 export async function connectWorker(config: TemporalConfig): Promise<NativeConnection> {
-  return NativeConnection.connect({
-    address: config.address,
-    tls: tlsOptions(config),
-    apiKey: config.apiKey ? resolveSecret(config.apiKey) : undefined,
-  });
+  return reachable(config, () =>
+    NativeConnection.connect({ address: config.address, tls: tlsOptions(config), apiKey: config.apiKey ? resolveSecret(config.apiKey) : undefined }),
+  );
+}
+
+async function reachable<T>(config: TemporalConfig, connect: () => Promise<T>): Promise<T> {
+  try {
+    return await connect();
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(
+      `cannot reach the Temporal server at ${config.address} (${why.split('\n')[0]}); start one with 'mesos-runbooks dev-server', or set temporal.address in the configuration or TEMPORAL_ADDRESS`,
+    );
+  }
 }
 
 /** The Web UI page of one run. */
