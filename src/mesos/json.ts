@@ -36,7 +36,8 @@ function isSpaceCode(c: number): boolean {
 export function quoteInt64(text: string): string {
   let at = text.indexOf(KEY_TEXT);
   if (at < 0) return text;
-  const parts: string[] = [];
+  // Concatenation builds a rope that JSON.parse flattens once: measured cheaper than collecting slices and joining.
+  let out = '';
   let prev = 0;
   while (at >= 0) {
     let i = at + KEY_TEXT.length;
@@ -51,16 +52,14 @@ export function quoteInt64(text: string): string {
         let c = text.charCodeAt(i);
         while (c >= 0x30 && c <= 0x39) c = text.charCodeAt(++i);
         if (i - digitsFrom >= MIN_UNSAFE_DIGITS && c !== 0x2e && c !== 0x65 && c !== 0x45) {
-          parts.push(text.slice(prev, start), '"', text.slice(start, i), '"');
+          out += text.slice(prev, start) + '"' + text.slice(start, i) + '"';
           prev = i;
         }
       }
     }
     at = text.indexOf(KEY_TEXT, i);
   }
-  if (prev === 0) return text;
-  parts.push(text.slice(prev));
-  return parts.join('');
+  return prev === 0 ? text : out + text.slice(prev);
 }
 
 /**
@@ -180,11 +179,7 @@ export function quoteInt64Bytes(bytes: Buffer): Buffer {
  * @throws SyntaxError when the bytes are not JSON.
  */
 export function parseMesosJsonBytes(bytes: Buffer): unknown {
-  if (bytes.length < SMALL_BODY) {
-    // Events and small responses: a string check is cheaper than the byte scan, and copies are small.
-    const text = bytes.toString('utf8');
-    return JSON.parse(text.indexOf('"nanoseconds"') < 0 ? text : quoteInt64(text));
-  }
+  if (bytes.length < SMALL_BODY) return JSON.parse(quoteInt64(bytes.toString('utf8')));
   return JSON.parse(quoteInt64Bytes(bytes).toString('utf8'));
 }
 

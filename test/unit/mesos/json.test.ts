@@ -45,6 +45,7 @@ describe('byte-level int64 quoting', () => {
       '{"nanoseconds":1.5}',
       '{"nanoseconds":1700000000000000001.5}',
       '{"nanoseconds":-1700000000000000001,"nanoseconds2":1700000000000000001}',
+      '{"name":"café ✓","t":{"nanoseconds":1700000000000000001},"u":{"nanoseconds":1700000000000000002}}',
     ];
     for (const c of cases) {
       expect(quoteInt64Bytes(Buffer.from(c)).toString()).toBe(quoteInt64(c));
