@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   CancellationScope,
   proxyActivities,
   upsertSearchAttributes,
@@ -13,7 +12,7 @@ import { reactivateAfterDrain } from '../workflows/agent-steps';
 import { agentRunbookFields, exactlyOneAgent } from '../workflows/agent-input';
 import { RunControl } from '../workflows/control';
 import { parseRunbookInput } from '../workflows/input';
-import { withAgentLease } from '../workflows/leases';
+import { preflightFailure, tagAgent, tagRun, withLeaseAndApproval } from '../workflows/agent-runbook';
 import { failedChecks, plan, type RunPlan } from '../workflows/plan';
 import { ProgressTracker } from '../workflows/progress';
 
@@ -61,12 +60,7 @@ export async function agentMaintenance(rawInput: AgentMaintenanceInput): Promise
   const progress = new ProgressTracker('agentMaintenance', STEPS);
   const policy = await act.approvalPolicy({ runbook: 'agentMaintenance' });
   const control = new RunControl(progress, policy);
-  upsertSearchAttributes([
-    { key: SearchAttributes.RunbookName, value: 'agentMaintenance' },
-    { key: SearchAttributes.MesosCluster, value: cluster },
-    ...(input.initiator ? [{ key: SearchAttributes.Initiator, value: input.initiator }] : []),
-    ...(input.ticket ? [{ key: SearchAttributes.Ticket, value: input.ticket }] : []),
-  ]);
+  tagRun('agentMaintenance', input);
   progress.say(`reason: ${input.reason}`);
 
   // Preflight: what the steps need, checked before anything changes.
@@ -83,39 +77,31 @@ export async function agentMaintenance(rawInput: AgentMaintenanceInput): Promise
   if (!report.checks.every((c) => c.ok) || !report.agent?.ip) {
     progress.finish('preflight', 'failed', failedChecks(report.checks));
     control.finish();
-    throw ApplicationFailure.create({ type: 'PREFLIGHT_FAILED', nonRetryable: true, message: `agentMaintenance preflight failed: ${failedChecks(report.checks)}`, details: [report.checks] });
+    throw preflightFailure('agentMaintenance', report);
   }
   const agent = report.agent;
-  const machine: MachineRef = { hostname: agent.hostname, ip: agent.ip! };
+  const machine: MachineRef = { hostname: agent.hostname, ip: report.agent.ip };
   const ref = { cluster, agentId: agent.agentId };
-  upsertSearchAttributes([
-    { key: SearchAttributes.AgentIds, value: [agent.agentId] },
-    { key: SearchAttributes.Machines, value: [`${machine.hostname}/${machine.ip}`] },
-  ]);
+  tagAgent(agent);
   progress.finish('preflight', 'done', `${agent.agentId} on ${machine.hostname}/${machine.ip}, Mesos ${report.mesosVersion}`);
 
   const state = { drainRequested: false, scheduled: false, down: false, stopped: false };
   const skippedWaits: string[] = [];
   let newAgent: AgentSummary | undefined;
 
-  progress.start('lease');
   try {
-    return await withAgentLease(
+    return await withLeaseAndApproval(
       {
-        cluster,
-        agentIds: [agent.agentId],
         runbook: 'agentMaintenance',
-        wait: input.ifAgentBusy === 'wait',
-        interrupt: { when: () => control.abortRequested, raise: () => control.checkpoint() },
-        onWaiting: (heldBy) => progress.waiting({ what: `agent ${agent.agentId} held by ${heldBy.runbook} run ${heldBy.holder} since ${heldBy.since}` }),
+        cluster,
+        agent,
+        ifAgentBusy: input.ifAgentBusy,
+        requireApproval: input.requireApproval,
+        approvalFor: `drain ${agent.agentId} and take ${machine.hostname} down for maintenance`,
+        control,
+        progress,
       },
       async () => {
-        progress.finish('lease', 'done', `holding agent ${agent.agentId}`);
-
-        progress.start('approval');
-        const approval = await control.awaitApproval(`drain ${agent.agentId} and take ${machine.hostname} down for maintenance`, input.requireApproval);
-        progress.finish('approval', approval ? 'done' : 'skipped', approval ? `approved by ${approval.approver}: ${approval.reason}` : 'not required');
-
         await control.checkpoint();
         progress.start('drain', input.maxGracePeriodSeconds === undefined ? "tasks' own grace periods" : `max grace ${input.maxGracePeriodSeconds} s`);
         state.drainRequested = true;

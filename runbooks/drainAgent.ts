@@ -1,13 +1,12 @@
-import { ApplicationFailure, CancellationScope, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, proxyActivities } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { Activities, DrainStatus } from '../activities';
-import { SearchAttributes } from '../src/temporal/search-attributes';
 import { reactivateAfterDrain } from '../workflows/agent-steps';
 import { afterCompensation, Compensation, stopReason } from '../workflows/compensation';
 import { agentRunbookFields, exactlyOneAgent } from '../workflows/agent-input';
 import { RunControl } from '../workflows/control';
 import { parseRunbookInput } from '../workflows/input';
-import { withAgentLease } from '../workflows/leases';
+import { preflightFailure, tagAgent, tagRun, withLeaseAndApproval } from '../workflows/agent-runbook';
 import { failedChecks, plan, type RunPlan } from '../workflows/plan';
 import { ProgressTracker } from '../workflows/progress';
 
@@ -50,12 +49,7 @@ export async function drainAgent(rawInput: DrainAgentInput): Promise<DrainAgentR
   const steps = ['preflight', 'lease', 'approval', 'drain', 'wait for DRAINED', ...(input.reactivate ? ['reactivate'] : [])];
   const progress = new ProgressTracker('drainAgent', steps);
   const control = new RunControl(progress, await act.approvalPolicy({ runbook: 'drainAgent' }));
-  upsertSearchAttributes([
-    { key: SearchAttributes.RunbookName, value: 'drainAgent' },
-    { key: SearchAttributes.MesosCluster, value: cluster },
-    ...(input.initiator ? [{ key: SearchAttributes.Initiator, value: input.initiator }] : []),
-    ...(input.ticket ? [{ key: SearchAttributes.Ticket, value: input.ticket }] : []),
-  ]);
+  tagRun('drainAgent', input);
   progress.say(`reason: ${input.reason}`);
 
   progress.start('preflight', input.agentId ?? input.hostname);
@@ -78,39 +72,26 @@ export async function drainAgent(rawInput: DrainAgentInput): Promise<DrainAgentR
   if (!agent || !report.checks.every((c) => c.ok)) {
     progress.finish('preflight', 'failed', failedChecks(report.checks));
     control.finish();
-    const agentMissing = report.checks.some((c) => c.name === 'agent registered' && !c.ok);
-    throw ApplicationFailure.create({
-      type: agentMissing ? 'INVALID_INPUT' : 'PREFLIGHT_FAILED',
-      nonRetryable: true,
-      message: agentMissing ? report.checks.find((c) => c.name === 'agent registered')!.detail : `drainAgent preflight failed: ${failedChecks(report.checks)}`,
-      details: [report.checks],
-    });
+    throw preflightFailure('drainAgent', report);
   }
   const ref = { cluster, agentId: agent.agentId };
-  upsertSearchAttributes([
-    { key: SearchAttributes.AgentIds, value: [agent.agentId] },
-    { key: SearchAttributes.Machines, value: [agent.ip ? `${agent.hostname}/${agent.ip}` : agent.hostname] },
-  ]);
+  tagAgent(agent);
   progress.finish('preflight', 'done', `${agent.agentId} on ${agent.hostname} (${agent.drainState === 'NONE' ? 'not draining' : agent.drainState})`);
 
   let drainRequested = false;
-  progress.start('lease');
   try {
-    return await withAgentLease(
+    return await withLeaseAndApproval(
       {
-        cluster,
-        agentIds: [agent.agentId],
         runbook: 'drainAgent',
-        wait: input.ifAgentBusy === 'wait',
-        interrupt: { when: () => control.abortRequested, raise: () => control.checkpoint() },
-        onWaiting: (heldBy) => progress.waiting({ what: `agent ${agent.agentId} held by ${heldBy.runbook} run ${heldBy.holder} since ${heldBy.since}` }),
+        cluster,
+        agent,
+        ifAgentBusy: input.ifAgentBusy,
+        requireApproval: input.requireApproval,
+        approvalFor: `drain agent ${agent.agentId} (${agent.hostname})`,
+        control,
+        progress,
       },
       async () => {
-        progress.finish('lease', 'done', `holding agent ${agent.agentId}`);
-        progress.start('approval');
-        const approval = await control.awaitApproval(`drain agent ${agent.agentId} (${agent.hostname})`, input.requireApproval);
-        progress.finish('approval', approval ? 'done' : 'skipped', approval ? `approved by ${approval.approver}: ${approval.reason}` : 'not required');
-
         await control.checkpoint();
         progress.start('drain', input.maxGracePeriodSeconds === undefined ? "tasks' own grace periods" : `max grace ${input.maxGracePeriodSeconds} s`);
         drainRequested = true;
