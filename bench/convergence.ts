@@ -10,7 +10,7 @@
  * Writes the "## Convergence" section of docs/benchmarks.md (other sections are kept).
  * Run: npx tsx bench/convergence.ts [--trials N] [--runs N] [--window-seconds N] [--no-write]
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,6 +25,7 @@ import { startCluster, type SimCluster } from '../src/sim';
 import { startDevServer } from '../src/temporal/dev-server';
 import { startCountingProxy, type CountingProxy } from '../test/helpers/counting-proxy';
 import type { WaitingRunResult } from '../test/helpers/watch-workflows';
+import { writeBenchmarkSection } from './lib/report';
 
 const { values } = parseArgs({
   options: { trials: { type: 'string' }, runs: { type: 'string' }, 'window-seconds': { type: 'string' }, 'no-write': { type: 'boolean' } },
@@ -241,7 +242,7 @@ async function main(): Promise<void> {
       `Total benchmark time ${((Date.now() - started) / 1000).toFixed(0)} s.`,
     ].join('\n');
     say(`\n${section}\n`);
-    if (!values['no-write']) writeSection(section);
+    if (!values['no-write']) writeBenchmarkSection('## Convergence', section);
   } finally {
     for await (const w of client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'` })) {
       await client.workflow.getHandle(w.workflowId).terminate('benchmark over').catch(() => undefined);
@@ -259,21 +260,6 @@ async function main(): Promise<void> {
   }
 }
 
-/** Replaces (or appends) the "## Convergence" section of docs/benchmarks.md, keeping every other section. */
-function writeSection(section: string): void {
-  const file = join(__dirname, '..', 'docs', 'benchmarks.md');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const start = current.search(/^## Convergence\s*$/m);
-  let next: string;
-  if (start < 0) next = `${current.trimEnd()}\n\n${section}`;
-  else {
-    const rest = current.slice(start + 1);
-    const endRel = rest.search(/^## /m);
-    const end = endRel < 0 ? current.length : start + 1 + endRel;
-    next = `${current.slice(0, start)}${section}\n\n${current.slice(end)}`;
-  }
-  writeFileSync(file, `${next.trimEnd()}\n`);
-}
 
 main().then(
   () => process.exit(0),

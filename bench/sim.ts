@@ -9,12 +9,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { I64, parseJson } from '../src/sim/json';
+import { writeBenchmarkSection } from './lib/report';
 
 interface Timing {
   ms: number;
@@ -169,28 +170,13 @@ async function main(): Promise<void> {
       '',
     ].join('\n');
     process.stderr.write(`${section}\n`);
-    if (!values['no-write']) writeSection(section);
+    if (!values['no-write']) writeBenchmarkSection('## Simulator', section);
   } finally {
     await stopSim(child);
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Replaces (or appends) the "## Simulator" section of docs/benchmarks.md, keeping every other section. */
-function writeSection(section: string): void {
-  const file = join(__dirname, '..', 'docs', 'benchmarks.md');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const start = current.search(/^## Simulator\s*$/m);
-  let next: string;
-  if (start < 0) next = `${current.trimEnd()}\n\n${section}`;
-  else {
-    const rest = current.slice(start + 1);
-    const endRel = rest.search(/^## /m);
-    const end = endRel < 0 ? current.length : start + 1 + endRel;
-    next = `${current.slice(0, start)}${section}\n${current.slice(end)}`;
-  }
-  writeFileSync(file, `${next.trimEnd()}\n`);
-}
 
 main().catch((err: unknown) => {
   process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
