@@ -4,11 +4,11 @@
  */
 import { z } from 'zod';
 import type { MesosCall } from './calls/common';
-import type { Codec } from './codec';
+import { Messages, type Codec } from './codec';
 import { MesosError, safeUrl } from './errors';
 import { safeParseInPlace } from './fast-parse';
 import { allocateBody } from './json';
-import { decodeRecordIO, RecordIOError, DEFAULT_MAX_RECORD_BYTES } from './recordio';
+import { RecordIODecoder, RecordIOError, DEFAULT_MAX_RECORD_BYTES } from './recordio';
 import { responseField } from './response-kinds';
 import type { HttpResponse, Transport } from './transport';
 
@@ -148,16 +148,22 @@ export class Caller {
     maxRecordBytes: number = DEFAULT_MAX_RECORD_BYTES,
   ): AsyncGenerator<z.output<S>, void, undefined> {
     try {
-      // A record spanning chunks (a SUBSCRIBED snapshot) is joined with spare room, so int64 quoting is in place.
-      for await (const record of decodeRecordIO(res.body, { maxRecordBytes, concat: allocateBody })) {
-        let doc: unknown;
-        try {
-          doc = this.codec.decode(record);
-        } catch (e) {
-          throw new MesosError({ code: 'DECODE', callType: res.callType, url: safeUrl(res.url), detail: `record is not valid JSON: ${String(e)}` });
+      // A record spanning chunks (a SUBSCRIBED snapshot) is joined with spare room, so int64 quoting is in place;
+      // the records inside one chunk are decoded together (see Codec.decodeFrames).
+      const decoder = new RecordIODecoder({ maxRecordBytes, concat: allocateBody });
+      for await (const chunk of res.body) {
+        const messages = new Messages(this.codec, decoder.pushFrames(chunk));
+        for (let i = 0; i < messages.count; i++) {
+          let doc: unknown;
+          try {
+            doc = messages.get(i);
+          } catch (e) {
+            throw new MesosError({ code: 'DECODE', callType: res.callType, url: safeUrl(res.url), detail: `record is not valid JSON: ${String(e)}` });
+          }
+          yield validate(schema, doc, res.callType, res.url);
         }
-        yield validate(schema, doc, res.callType, res.url);
       }
+      decoder.end();
     } catch (e) {
       if (e instanceof RecordIOError) {
         throw new MesosError({ code: 'DECODE', callType: res.callType, url: safeUrl(res.url), detail: e.message });

@@ -38,8 +38,20 @@ export interface RecordIODecoderOptions {
 }
 
 /**
- * Incremental RecordIO decoder. Feed it chunks with {@link push}; it returns the records completed by that chunk.
- * Records that sit wholly inside one chunk are returned as views of that chunk (no copy).
+ * The records one chunk completed, in stream order: first, possibly, one that began in an earlier chunk (`joined`,
+ * its pieces joined into one buffer), then those wholly inside the chunk, as byte offsets
+ * `[offsets[2k], offsets[2k + 1])` into `chunk` (no copies, no views).
+ */
+export interface Frames {
+  joined: Buffer | undefined;
+  chunk: Buffer;
+  offsets: number[];
+}
+
+/**
+ * Incremental RecordIO decoder. Feed it chunks with {@link push} (records as buffers) or {@link pushFrames}
+ * (records as offsets, for decoders that batch the work of one chunk). Records that sit wholly inside one chunk are
+ * never copied.
  */
 export class RecordIODecoder {
   readonly maxRecordBytes: number;
@@ -57,15 +69,27 @@ export class RecordIODecoder {
   }
 
   /**
-   * Decodes `chunk` and returns every record it completes.
+   * Decodes `chunk` and returns every record it completes, records inside the chunk as views of it.
+   *
+   * @throws RecordIOError as {@link pushFrames}.
+   */
+  push(chunk: Uint8Array): Buffer[] {
+    const { joined, chunk: buf, offsets } = this.pushFrames(chunk);
+    const out: Buffer[] = joined ? [joined] : [];
+    for (let k = 0; k < offsets.length; k += 2) out.push(buf.subarray(offsets[k], offsets[k + 1]));
+    return out;
+  }
+
+  /**
+   * Decodes `chunk` and returns the records it completes as {@link Frames}.
    *
    * @throws RecordIOError on a non-digit in a length prefix, a prefix over 20 digits, an empty prefix, or a length
    * over `maxRecordBytes`. The decoder then stays failed.
    */
-  push(chunk: Uint8Array): Buffer[] {
+  pushFrames(chunk: Uint8Array): Frames {
     if (this.failed) throw this.failed;
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    const out: Buffer[] = [];
+    const frames: Frames = { joined: undefined, chunk: buf, offsets: [] };
     let pos = 0;
     const len = buf.byteLength;
     while (pos < len) {
@@ -78,7 +102,7 @@ export class RecordIODecoder {
           this.headerValue = 0;
           this.headerDigits = 0;
           if (this.remaining === 0) {
-            out.push(Buffer.alloc(0));
+            frames.offsets.push(pos, pos);
             this.remaining = -1;
           }
           continue;
@@ -94,11 +118,12 @@ export class RecordIODecoder {
       }
       const take = Math.min(this.remaining, len - pos);
       if (this.parts.length === 0 && take === this.remaining) {
-        out.push(buf.subarray(pos, pos + take));
+        frames.offsets.push(pos, pos + take);
       } else {
+        // Only the record in progress when the chunk began can span chunks, so `joined` is always the first.
         this.parts.push(buf.subarray(pos, pos + take));
         if (take === this.remaining) {
-          out.push(this.concat(this.parts));
+          frames.joined = this.concat(this.parts);
           this.parts = [];
         }
       }
@@ -106,7 +131,7 @@ export class RecordIODecoder {
       this.remaining -= take;
       if (this.remaining === 0) this.remaining = -1;
     }
-    return out;
+    return frames;
   }
 
   /** True when the decoder sits between records (a stream may end here cleanly). */

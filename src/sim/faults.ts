@@ -104,6 +104,15 @@ export class Faults {
   }
 }
 
+/**
+ * Waits out a decision's injected latency. The timer does not hold the process open: a client that gave up and a
+ * simulator that was stopped must not keep a test run alive for the rest of the delay.
+ */
+export function injectLatency(d: FaultDecision): Promise<void> {
+  if (d.latencyMs <= 0) return Promise.resolve();
+  return new Promise((resolve) => setTimeout(resolve, d.latencyMs).unref());
+}
+
 function defaultBody(status: number): string {
   if (status === 503) return 'Service Unavailable (injected fault)';
   if (status === 500) return 'Internal Server Error (injected fault)';

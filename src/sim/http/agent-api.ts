@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentNode } from '../agent/agent-node';
 import { callTarget, MUTATING_AGENT_CALLS } from '../audit';
+import { injectLatency } from '../faults';
 import { isApiError } from '../model/errors';
 import { RecordIoDecoder } from '../recordio';
 import type { SimRuntime } from '../runtime';
@@ -67,7 +68,7 @@ export async function handleAgentApi(rt: SimRuntime, node: AgentNode, req: Incom
     return sendError(req, res, 403);
   }
   const fault = rt.faults.decide('agent', call.type, mutating);
-  if (fault.latencyMs > 0) await new Promise((r) => setTimeout(r, fault.latencyMs));
+  await injectLatency(fault);
   if (fault.stall) return audit(0, 'rejected');
   if (fault.reset) {
     audit(0, 'rejected');

@@ -3,6 +3,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { callTarget, MUTATING_MASTER_CALLS } from '../audit';
+import { injectLatency } from '../faults';
 import { parseJson } from '../json';
 import { isApiError } from '../model/errors';
 import type { ParsedCall } from '../proto/call';
@@ -46,7 +47,7 @@ export async function handleMasterApi(rt: SimRuntime, master: MasterNode, req: I
     return sendError(req, res, 403);
   }
   const fault = rt.faults.decide('master', call.type, mutating);
-  if (fault.latencyMs > 0) await new Promise((r) => setTimeout(r, fault.latencyMs));
+  await injectLatency(fault);
   if (fault.stall) {
     audit(0, 'rejected');
     return;

@@ -7,6 +7,8 @@ import {
   quoteInt64Bytes,
   stringifyMesosJson,
 } from '../../../src/mesos/json';
+import { Messages, JSON_CODEC } from '../../../src/mesos/codec';
+import { encodeRecord, RecordIODecoder } from '../../../src/mesos/recordio';
 
 describe('Mesos JSON with exact int64', () => {
   const text = '{"a":{"nanoseconds":1470820171393027001},"b":{ "nanoseconds" : -5 },"t":1470820172.32565,"s":"\\"nanoseconds\\":1"}';
@@ -75,5 +77,67 @@ describe('in-place quoting of a body with spare room', () => {
     const out = quoteInt64Bytes(view);
     expect(out.toString()).toBe('{"nanoseconds":"1700000000000000001"}');
     expect(pool.toString()).toBe('{"nanoseconds":1700000000000000001}AFTER');
+  });
+});
+
+describe('the records of one chunk, decoded together (the stream path)', () => {
+  const records = [
+    '{"type":"AGENT_ADDED","agent_added":{"agent":{"registered_time":{"nanoseconds":1700000000000000001}}}}',
+    '{"type":"HEARTBEAT"}',
+    '{"type":"TASK_UPDATED","task_updated":{"status":{"timestamp":1700000000.5}}}',
+    '{"a":{"nanoseconds":1470820171393027001},"b":{ "nanoseconds" : -5 },"s":"\\"nanoseconds\\":1"}',
+    '{"nanoseconds":-1700000000000000001,"nanoseconds2":1700000000000000001}',
+    '{"name":"café ✓","t":{"nanoseconds":1700000000000000002}}',
+  ];
+  const stream = Buffer.concat(records.map((r) => encodeRecord(r)));
+
+  /** Every record of `chunks`, through pushFrames + Messages, as the client decodes a stream. */
+  function decodeChunks(chunks: Buffer[]): unknown[] {
+    const d = new RecordIODecoder();
+    const out: unknown[] = [];
+    for (const c of chunks) {
+      const m = new Messages(JSON_CODEC, d.pushFrames(c));
+      for (let i = 0; i < m.count; i++) out.push(m.get(i));
+    }
+    d.end();
+    return out;
+  }
+
+  it('gives what decoding each record alone gives, however the stream is cut', () => {
+    const expected = records.map((r) => parseMesosJsonBytes(Buffer.from(r)));
+    expect(expected[0]).toEqual({ type: 'AGENT_ADDED', agent_added: { agent: { registered_time: { nanoseconds: '1700000000000000001' } } } });
+    expect(decodeChunks([stream])).toEqual(expected);
+    for (let cut = 1; cut < stream.length; cut++) {
+      expect(decodeChunks([stream.subarray(0, cut), stream.subarray(cut)])).toEqual(expected);
+    }
+    const bytes: Buffer[] = [];
+    for (let i = 0; i < stream.length; i++) bytes.push(stream.subarray(i, i + 1));
+    expect(decodeChunks(bytes)).toEqual(expected);
+  });
+
+  it('decodes ASCII-only and UTF-8 chunks alike', () => {
+    const ascii = Buffer.concat(records.slice(0, 5).map((r) => encodeRecord(r)));
+    expect(decodeChunks([ascii])).toEqual(records.slice(0, 5).map((r) => parseMesosJsonBytes(Buffer.from(r))));
+    const utf8 = encodeRecord('{"name":"日本語 🎉","t":{"nanoseconds":1700000000000000003}}');
+    expect(decodeChunks([Buffer.concat([ascii, utf8])])[5]).toEqual({ name: '日本語 🎉', t: { nanoseconds: '1700000000000000003' } });
+  });
+
+  it('never lets a number run into the next record: 15 digits at the end of one record and a length prefix after it', () => {
+    const wire = Buffer.concat([encodeRecord('{"nanoseconds":123456789012345'), encodeRecord('{"x":1}')]);
+    expect(wire.toString()).toContain('1234567890123457\n'); // 16 digits in a row on the wire
+    const m = new Messages(JSON_CODEC, new RecordIODecoder().pushFrames(wire));
+    expect(m.count).toBe(2);
+    expect(() => m.get(0)).toThrow(SyntaxError);
+    expect(m.get(1)).toEqual({ x: 1 });
+  });
+
+  it('fails a bad record at its turn: the records before and after it still decode', () => {
+    const wire = Buffer.concat(['{"a":{"nanoseconds":1700000000000000001}}', '{"broken":', '', '{"b":2}'].map((r) => encodeRecord(r)));
+    const m = new Messages(JSON_CODEC, new RecordIODecoder().pushFrames(wire));
+    expect(m.count).toBe(4);
+    expect(m.get(0)).toEqual({ a: { nanoseconds: '1700000000000000001' } });
+    expect(() => m.get(1)).toThrow(SyntaxError);
+    expect(() => m.get(2)).toThrow(SyntaxError); // a zero-length record is not a JSON message
+    expect(m.get(3)).toEqual({ b: 2 });
   });
 });

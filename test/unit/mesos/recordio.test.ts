@@ -125,3 +125,17 @@ describe('RecordIO concat option', () => {
     expect(joined).toEqual([2]); // only the split record was joined; 'xy' is a view
   });
 });
+
+describe('RecordIO frames', () => {
+  it('gives the records inside a chunk as offsets and a record that spanned chunks, joined, first', () => {
+    const d = new RecordIODecoder();
+    const first = d.pushFrames(Buffer.from('3\nabc4\nde'));
+    expect(first.joined).toBeUndefined();
+    expect(first.offsets).toEqual([2, 5]);
+    const second = d.pushFrames(Buffer.from('fg0\n2\nhi1\nj'));
+    expect(second.joined?.toString()).toBe('defg');
+    expect(second.offsets).toEqual([4, 4, 6, 8, 10, 11]);
+    expect([second.chunk.subarray(6, 8).toString(), second.chunk.subarray(10, 11).toString()]).toEqual(['hi', 'j']);
+    d.end();
+  });
+});
