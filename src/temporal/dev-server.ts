@@ -23,6 +23,11 @@ export interface DevServerOptions {
   readyTimeoutMs?: number;
   binary?: ResolvedTemporalBinary;
   log?: (line: string) => void;
+  /**
+   * Server dynamic config, passed as `--dynamic-config-value KEY=JSON`, e.g.
+   * `{ 'limit.historyCount.suggestContinueAsNew': 40 }` to have long-lived workflows continue as new sooner.
+   */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export interface DevServer {
@@ -69,6 +74,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (uiPort === undefined) args.push('--headless');
   else args.push('--ui-ip', ip, '--ui-port', String(uiPort));
   for (const [name, type] of Object.entries(searchAttributeCliTypes)) args.push('--search-attribute', `${name}=${type}`);
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
 
   const started = Date.now();
   const logFd = openSync(logPath, 'a');

@@ -13,14 +13,15 @@ export function temporalAddress(): { address: string; namespace: string } {
   return { address, namespace: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default' };
 }
 
-export async function testClient(): Promise<Client> {
-  const { address, namespace } = temporalAddress();
-  return new Client({ connection: await Connection.connect({ address }), namespace });
+/** A client of the shared dev server, or of `server` (a test's own dev server). */
+export async function testClient(server: { address: string; namespace: string } = temporalAddress()): Promise<Client> {
+  return new Client({ connection: await Connection.connect({ address: server.address }), namespace: server.namespace });
 }
 
-export async function testWorkerConnection(): Promise<NativeConnection> {
+/** A worker connection to the shared dev server, or to `address`. */
+export async function testWorkerConnection(address: string = temporalAddress().address): Promise<NativeConnection> {
   quietRuntime();
-  return NativeConnection.connect({ address: temporalAddress().address });
+  return NativeConnection.connect({ address });
 }
 
 /** A name unique to this test file and process: task queues, cluster names, workflow ids. */
