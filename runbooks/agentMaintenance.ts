@@ -1,11 +1,6 @@
-import {
-  CancellationScope,
-  proxyActivities,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { CancellationScope, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { Activities, AgentSummary, DrainStatus, MachineRef } from '../activities';
+import type { AgentSummary, DrainStatus, MachineRef } from '../activities';
 import { SearchAttributes } from '../src/temporal/search-attributes';
 import { afterCompensation, Compensation, stopReason, type CompensationReport } from '../workflows/compensation';
 import { reactivateAfterDrain } from '../workflows/agent-steps';
@@ -15,6 +10,7 @@ import { parseRunbookInput } from '../workflows/input';
 import { preflightFailure, tagAgent, tagRun, withLeaseAndApproval } from '../workflows/agent-runbook';
 import { failedChecks, plan, type RunPlan } from '../workflows/plan';
 import { ProgressTracker } from '../workflows/progress';
+import { runbookActivities } from '../workflows/runbook-activities';
 
 /**
  * agentMaintenance: the whole maintenance of one agent's machine (mesos-semantics.md §10): DRAIN_AGENT → DRAINED →
@@ -47,10 +43,7 @@ export interface AgentMaintenanceResult {
 
 const STEPS = ['preflight', 'lease', 'approval', 'drain', 'wait for DRAINED', 'schedule window', 'start maintenance', 'work', 'stop maintenance', 'wait for agent', 'reactivate', 'verify'];
 
-const act = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 12 },
-});
+const act = runbookActivities;
 
 const DEFAULT_TASK_GRACE_SECONDS = 180;
 
@@ -124,12 +117,14 @@ export async function agentMaintenance(rawInput: AgentMaintenanceInput): Promise
         await control.checkpoint();
         progress.start('schedule window', `${input.windowMinutes} min from now`);
         const startNs = BigInt(Date.now()) * 1_000_000n;
+        // Marked before the call, as the drain and START_MAINTENANCE are: a call that failed or was cancelled may
+        // still have been applied, and removing a machine that is not scheduled changes nothing.
+        state.scheduled = true;
         const scheduled = await act.requestScheduleChange({
           cluster,
           requestId: `${workflowInfo().workflowId}/${workflowInfo().firstExecutionRunId}/add`,
           add: { machines: [machine], window: { startNs: startNs.toString(), durationNs: (BigInt(input.windowMinutes) * 60_000_000_000n).toString() } },
         });
-        state.scheduled = true;
         progress.finish('schedule window', scheduled.applied ? 'done' : 'skipped', scheduled.note);
 
         await control.checkpoint();
@@ -200,9 +195,9 @@ export async function agentMaintenance(rawInput: AgentMaintenanceInput): Promise
 }
 
 /**
- * Puts the cluster back as far as Mesos allows: STOP_MAINTENANCE when the machine went DOWN, out of the schedule
- * when it was only scheduled, REACTIVATE_AGENT once DRAINED (waiting a bounded time, since Mesos refuses it while
- * DRAINING). Says plainly what cannot be undone.
+ * Puts the cluster back as far as Mesos allows: STOP_MAINTENANCE when the machine went DOWN, else out of the
+ * schedule when it was scheduled and REACTIVATE_AGENT once DRAINED (waiting a bounded time, since Mesos refuses it
+ * while DRAINING). Says plainly what cannot be undone.
  */
 async function compensate(
   reason: string,
@@ -216,22 +211,28 @@ async function compensate(
   progress.setPhase('compensating');
   progress.say(`compensating: ${reason}`);
   const comp = new Compensation(reason);
+  // What Mesos did, not what the run meant to do: a step is marked before its call, and a cancelled run may stop
+  // before the call is made. STOP_MAINTENANCE's answer says whether the machine went DOWN (a failed stop: assume so).
+  let wentDown = state.stopped;
   if (state.down && !state.stopped) {
+    wentDown = true;
     await comp.run('stop maintenance', async () => {
       const r = await act.stopMaintenance({ cluster, machine });
+      wentDown = r.applied;
       return { outcome: r.applied ? 'done' : 'skipped', note: r.note };
     });
-  } else if (state.scheduled && !state.down) {
+  }
+  if (state.scheduled && !wentDown) {
     await comp.run('remove from schedule', async () => {
       const r = await act.requestScheduleChange({ cluster, requestId: `${workflowInfo().workflowId}/${workflowInfo().firstExecutionRunId}/remove`, remove: { machines: [machine] } });
       return { outcome: r.applied ? 'done' : 'skipped', note: r.note };
     });
   }
-  if (state.drainRequested && !state.down) {
+  if (state.drainRequested && !wentDown) {
     await comp.run('reactivate', () => reactivateAfterDrain(ref, drainWaitSeconds, progress));
   }
   if (state.drainRequested) comp.cannotUndo(`the drain killed the tasks of agent ${ref.agentId}; their frameworks reschedule them elsewhere`);
-  if (state.down) comp.cannotUndo(`START_MAINTENANCE shut agent ${ref.agentId} down; the machine's agent returns as a new agent`);
+  if (wentDown) comp.cannotUndo(`START_MAINTENANCE shut agent ${ref.agentId} down; the machine's agent returns as a new agent`);
   progress.say(`compensation: ${comp.summary()}`);
   return comp.report;
 }

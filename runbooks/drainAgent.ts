@@ -1,6 +1,6 @@
-import { ApplicationFailure, CancellationScope, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { Activities, DrainStatus } from '../activities';
+import type { DrainStatus } from '../activities';
 import { reactivateAfterDrain } from '../workflows/agent-steps';
 import { afterCompensation, Compensation, stopReason } from '../workflows/compensation';
 import { agentRunbookFields, exactlyOneAgent } from '../workflows/agent-input';
@@ -9,6 +9,7 @@ import { parseRunbookInput } from '../workflows/input';
 import { preflightFailure, tagAgent, tagRun, withLeaseAndApproval } from '../workflows/agent-runbook';
 import { failedChecks, plan, type RunPlan } from '../workflows/plan';
 import { ProgressTracker } from '../workflows/progress';
+import { runbookActivities } from '../workflows/runbook-activities';
 
 /**
  * drainAgent: DRAIN_AGENT → wait until Mesos reports DRAINED (every task terminal and acknowledged) → optionally
@@ -35,10 +36,7 @@ export interface DrainAgentResult {
   waitedSeconds: number;
 }
 
-const act = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 12 },
-});
+const act = runbookActivities;
 
 const DEFAULT_EXTRA_WAIT_SECONDS = 600;
 const DEFAULT_TASK_GRACE_SECONDS = 3 * 60;

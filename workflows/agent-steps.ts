@@ -1,12 +1,9 @@
-import { proxyActivities, sleep } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { sleep } from '@temporalio/workflow';
 import type { CompensationStep } from './compensation';
 import type { ProgressTracker } from './progress';
+import { runbookActivities } from './runbook-activities';
 
-const act = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 12 },
-});
+const act = runbookActivities;
 
 /**
  * The compensation of a drain: Mesos refuses REACTIVATE_AGENT while the agent is DRAINING, so this waits (a bounded

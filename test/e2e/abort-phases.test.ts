@@ -1,16 +1,18 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import type { ApplicationFailure } from '@temporalio/common';
+import { CancelledFailure, type ApplicationFailure } from '@temporalio/common';
 import type { CompensationReport } from '../../workflows/compensation';
 import { progressUntil, runbookEnv, type RunbookEnv } from '../helpers/runbook-env';
 
-// Abort in the phases the other tests do not reach: waiting for another run's lease, and waiting for the agent to
-// come back after STOP_MAINTENANCE (here it never comes back: a one-hour return delay).
+// Abort in the phases the other tests do not reach: waiting for another run's lease, waiting for the agent to come
+// back after STOP_MAINTENANCE (here it never comes back: a one-hour return delay), and while the short schedule and
+// START_MAINTENANCE calls are on their way to Mesos (held there by injected latency).
 describe('agentMaintenance aborted while waiting', () => {
   let env: RunbookEnv;
   beforeAll(async () => {
-    env = await runbookEnv({ agents: 3, tasksPerAgent: 1, agentReturnDelaySeconds: 3600, timeScale: 1 });
+    env = await runbookEnv({ agents: 5, tasksPerAgent: 1, agentReturnDelaySeconds: 3600, timeScale: 1 });
   });
   afterAll(() => env?.stop());
+  afterEach(() => env.sim.setFault({ rules: [] }));
 
   const agents = () => [...env.sim.model.agents.values()].sort((a, b) => a.seq - b.seq);
   const changes = () => env.sim.audit().filter((e) => e.outcome !== 'rejected').length;
@@ -49,5 +51,65 @@ describe('agentMaintenance aborted while waiting', () => {
     expect(schedule.schedule.windows.flatMap((w) => w.machine_ids.map((m) => m.hostname))).not.toContain(agent.hostname);
     const status = await env.mesos.getMaintenanceStatus();
     expect(status.status.down_machines.map((m) => m.hostname)).not.toContain(agent.hostname);
+  });
+
+  /** The mutating calls Mesos applied after the first `mark` entries of the audit log, in order (one run at a time here). */
+  const appliedSince = (mark: number) =>
+    env.sim
+      .audit()
+      .slice(mark)
+      .filter((e) => e.outcome !== 'rejected')
+      .map((e) => e.call);
+  const scheduledHosts = async () => (await env.mesos.getMaintenanceSchedule()).schedule.windows.flatMap((w) => w.machine_ids.map((m) => m.hostname));
+  const downHosts = async () => (await env.mesos.getMaintenanceStatus()).status.down_machines.map((m) => m.hostname);
+  /** Holds `call` at the simulated master for a few seconds, long enough to act while it is in flight. */
+  const holdAtMesos = (call: string) => env.sim.setFault({ rules: [{ api: 'master', calls: [call], latencyMs: 4000 }] });
+
+  it('cancelled (Web UI / CLI) while the window is being scheduled: the window is removed again, the agent reactivated', async () => {
+    const agent = agents()[2];
+    const mark = env.sim.audit().length;
+    holdAtMesos('UPDATE_MAINTENANCE_SCHEDULE');
+    const handle = await env.start('agentMaintenance', { agentId: agent.id, reason: 'cancel in flight', maxGracePeriodSeconds: 0, workDurationSeconds: 0 });
+    await progressUntil(handle, (p) => p.phase === 'schedule window');
+    await handle.cancel();
+    const failure = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
+    expect(failure.cause).toBeInstanceOf(CancelledFailure);
+    // The add landed while the run was being cancelled; the compensation knew it might have and removed it.
+    expect(appliedSince(mark)).toEqual(['DRAIN_AGENT', 'UPDATE_MAINTENANCE_SCHEDULE', 'UPDATE_MAINTENANCE_SCHEDULE', 'REACTIVATE_AGENT']);
+    expect(await scheduledHosts()).not.toContain(agent.hostname);
+    const after = (await env.mesos.getAgents()).agents.find((a) => a.agent_info.id?.value === agent.id);
+    expect(after).toMatchObject({ deactivated: false });
+    expect(after?.drain_info).toBeUndefined();
+  });
+
+  it('cancelled while START_MAINTENANCE is in flight: the run waits for it, then STOP_MAINTENANCE brings the machine back UP', async () => {
+    const agent = agents()[3];
+    const mark = env.sim.audit().length;
+    holdAtMesos('START_MAINTENANCE');
+    const handle = await env.start('agentMaintenance', { agentId: agent.id, reason: 'cancel in flight', maxGracePeriodSeconds: 0, workDurationSeconds: 0 });
+    await progressUntil(handle, (p) => p.phase === 'start maintenance');
+    await handle.cancel();
+    const failure = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
+    expect(failure.cause).toBeInstanceOf(CancelledFailure);
+    // Not the other way round: a STOP_MAINTENANCE sent first would be refused, and the machine would stay DOWN.
+    expect(appliedSince(mark)).toEqual(['DRAIN_AGENT', 'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE', 'STOP_MAINTENANCE']);
+    expect(await downHosts()).not.toContain(agent.hostname);
+    expect(await scheduledHosts()).not.toContain(agent.hostname);
+  });
+
+  it('aborted while START_MAINTENANCE is in flight: the call finishes, then the compensation stops maintenance and says what it cannot undo', async () => {
+    const agent = agents()[4];
+    const mark = env.sim.audit().length;
+    holdAtMesos('START_MAINTENANCE');
+    const handle = await env.start('agentMaintenance', { agentId: agent.id, reason: 'abort in flight', maxGracePeriodSeconds: 0 });
+    await progressUntil(handle, (p) => p.phase === 'start maintenance');
+    await handle.executeUpdate('abort', { args: [{ reason: 'wrong machine' }] });
+    const failure = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
+    expect((failure.cause as ApplicationFailure).type).toBe('ABORTED');
+    const report = (failure.cause as ApplicationFailure).details?.[0] as CompensationReport;
+    expect(report.steps).toEqual([expect.objectContaining({ step: 'stop maintenance', outcome: 'done' })]);
+    expect(report.cannotUndo).toEqual([expect.stringMatching(/the drain killed the tasks/), expect.stringMatching(/START_MAINTENANCE shut agent/)]);
+    expect(appliedSince(mark)).toEqual(['DRAIN_AGENT', 'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE', 'STOP_MAINTENANCE']);
+    expect(await downHosts()).not.toContain(agent.hostname);
   });
 });
