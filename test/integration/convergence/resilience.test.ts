@@ -68,7 +68,7 @@ describe('convergence: the watcher survives failover and a dropped stream', () =
     await eventually(() => (sim.model.agents.get(agents[0]!)?.drain?.state === 'DRAINED' ? (drainedAt = Date.now()) : false), 'DRAINED', 20_000, 2);
     const result = await run.result();
     expect(result).toMatchObject({ met: true, observation: { drainState: 'DRAINED' } });
-    expect(result.metAt! - drainedAt).toBeLessThan(5_000); // the baseline is 10 minutes: an event woke it
+    expect(result.metAt! - drainedAt).toBeLessThan(30_000); // the baseline is 10 minutes: an event woke it
     expect(await watchActivityAttempt(env.watcher(dropped))).toBe(1);
     expect(await sentinel.query<string>('phase')).toBe('waiting');
   });

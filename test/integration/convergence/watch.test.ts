@@ -59,7 +59,7 @@ describe('convergence: one watcher per cluster', () => {
     const result = await run.result();
     expect(result).toMatchObject({ met: true, observation: { agentId, drainState: 'DRAINED', deactivated: true, registered: true } });
     // The baseline of this cluster is 10 minutes: only the burst after the last TASK_KILLED can explain this.
-    expect(result.metAt! - drainedAt).toBeLessThan(3_000);
+    expect(result.metAt! - drainedAt).toBeLessThan(30_000); // typically ~0.1 s (docs/benchmarks.md); slack for a loaded machine
     expect(result.metAt! - drainedAt).toBeGreaterThanOrEqual(0);
     // A short burst, not a flood: at most the burst's 4 reads (+1 for the run's own check at its deadline, not reached).
     expect(eventsProxy.count('GET_AGENTS') - readsBefore).toBeLessThanOrEqual(5);
