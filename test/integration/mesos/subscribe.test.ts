@@ -150,6 +150,25 @@ describe('SUBSCRIBE event stream', () => {
     expect(error).toMatchObject({ code: 'DECODE' });
   });
 
+  it('a record that is not JSON ends the iteration with DECODE after the records before it, sent in the same chunk', async () => {
+    const s = await stub((_req, res) => {
+      openStream(res);
+      res.write(Buffer.concat([encodeRecord(subscribed('h1', 15)), encodeRecord('{"type":'), encodeRecord(HEARTBEAT)]));
+    });
+    const stream = client({ masters: [s.url] }).subscribe();
+    const seen: string[] = [];
+    let error: unknown;
+    try {
+      for await (const e of stream) seen.push(e.type);
+    } catch (e) {
+      error = e;
+    }
+    expect(seen).toEqual(['SUBSCRIBED']);
+    expect(error).toBeInstanceOf(MesosError);
+    expect(error).toMatchObject({ code: 'DECODE', retryable: false });
+    expect((error as MesosError).message).toContain('record is not valid JSON');
+  });
+
   it('close() ends a waiting iteration', async () => {
     const s = await stub((_req, res) => {
       openStream(res);
