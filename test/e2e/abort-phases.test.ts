@@ -1,4 +1,4 @@
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure, type ApplicationFailure } from '@temporalio/common';
 import type { CompensationReport } from '../../workflows/compensation';
 import { progressUntil, runbookEnv, type RunbookEnv } from '../helpers/runbook-env';
@@ -62,20 +62,29 @@ describe('agentMaintenance aborted while waiting', () => {
       .map((e) => e.call);
   const scheduledHosts = async () => (await env.mesos.getMaintenanceSchedule()).schedule.windows.flatMap((w) => w.machine_ids.map((m) => m.hostname));
   const downHosts = async () => (await env.mesos.getMaintenanceStatus()).status.down_machines.map((m) => m.hostname);
-  /** Holds `call` at the simulated master for a few seconds, long enough to act while it is in flight. */
-  const holdAtMesos = (call: string) => env.sim.setFault({ rules: [{ api: 'master', calls: [call], latencyMs: 4000 }] });
+  /**
+   * Starts agentMaintenance on `agent` with `call` held at the simulated master for a few seconds, and stops the run
+   * (`stop`: a cancel or an abort) while the call is in flight in `phase`. Returns how the run ended and the mutating
+   * calls Mesos applied meanwhile, in order.
+   */
+  async function stopWhileInFlight(agent: { id: string }, call: string, phase: string, stop: (h: WorkflowHandle) => Promise<unknown>) {
+    const mark = env.sim.audit().length;
+    env.sim.setFault({ rules: [{ api: 'master', calls: [call], latencyMs: 4000 }] });
+    const handle = await env.start('agentMaintenance', { agentId: agent.id, reason: 'stopped in flight', maxGracePeriodSeconds: 0, workDurationSeconds: 0 });
+    await progressUntil(handle, (p) => p.phase === phase);
+    await stop(handle);
+    const failure = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    return { cause: failure.cause, applied: appliedSince(mark) };
+  }
+  const cancel = (h: WorkflowHandle) => h.cancel();
 
   it('cancelled (Web UI / CLI) while the window is being scheduled: the window is removed again, the agent reactivated', async () => {
     const agent = agents()[2];
-    const mark = env.sim.audit().length;
-    holdAtMesos('UPDATE_MAINTENANCE_SCHEDULE');
-    const handle = await env.start('agentMaintenance', { agentId: agent.id, reason: 'cancel in flight', maxGracePeriodSeconds: 0, workDurationSeconds: 0 });
-    await progressUntil(handle, (p) => p.phase === 'schedule window');
-    await handle.cancel();
-    const failure = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
-    expect(failure.cause).toBeInstanceOf(CancelledFailure);
+    const { cause, applied } = await stopWhileInFlight(agent, 'UPDATE_MAINTENANCE_SCHEDULE', 'schedule window', cancel);
+    expect(cause).toBeInstanceOf(CancelledFailure);
     // The add landed while the run was being cancelled; the compensation knew it might have and removed it.
-    expect(appliedSince(mark)).toEqual(['DRAIN_AGENT', 'UPDATE_MAINTENANCE_SCHEDULE', 'UPDATE_MAINTENANCE_SCHEDULE', 'REACTIVATE_AGENT']);
+    expect(applied).toEqual(['DRAIN_AGENT', 'UPDATE_MAINTENANCE_SCHEDULE', 'UPDATE_MAINTENANCE_SCHEDULE', 'REACTIVATE_AGENT']);
     expect(await scheduledHosts()).not.toContain(agent.hostname);
     const after = (await env.mesos.getAgents()).agents.find((a) => a.agent_info.id?.value === agent.id);
     expect(after).toMatchObject({ deactivated: false });
@@ -84,32 +93,23 @@ describe('agentMaintenance aborted while waiting', () => {
 
   it('cancelled while START_MAINTENANCE is in flight: the run waits for it, then STOP_MAINTENANCE brings the machine back UP', async () => {
     const agent = agents()[3];
-    const mark = env.sim.audit().length;
-    holdAtMesos('START_MAINTENANCE');
-    const handle = await env.start('agentMaintenance', { agentId: agent.id, reason: 'cancel in flight', maxGracePeriodSeconds: 0, workDurationSeconds: 0 });
-    await progressUntil(handle, (p) => p.phase === 'start maintenance');
-    await handle.cancel();
-    const failure = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
-    expect(failure.cause).toBeInstanceOf(CancelledFailure);
+    const { cause, applied } = await stopWhileInFlight(agent, 'START_MAINTENANCE', 'start maintenance', cancel);
+    expect(cause).toBeInstanceOf(CancelledFailure);
     // Not the other way round: a STOP_MAINTENANCE sent first would be refused, and the machine would stay DOWN.
-    expect(appliedSince(mark)).toEqual(['DRAIN_AGENT', 'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE', 'STOP_MAINTENANCE']);
+    expect(applied).toEqual(['DRAIN_AGENT', 'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE', 'STOP_MAINTENANCE']);
     expect(await downHosts()).not.toContain(agent.hostname);
     expect(await scheduledHosts()).not.toContain(agent.hostname);
   });
 
   it('aborted while START_MAINTENANCE is in flight: the call finishes, then the compensation stops maintenance and says what it cannot undo', async () => {
     const agent = agents()[4];
-    const mark = env.sim.audit().length;
-    holdAtMesos('START_MAINTENANCE');
-    const handle = await env.start('agentMaintenance', { agentId: agent.id, reason: 'abort in flight', maxGracePeriodSeconds: 0 });
-    await progressUntil(handle, (p) => p.phase === 'start maintenance');
-    await handle.executeUpdate('abort', { args: [{ reason: 'wrong machine' }] });
-    const failure = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
-    expect((failure.cause as ApplicationFailure).type).toBe('ABORTED');
-    const report = (failure.cause as ApplicationFailure).details?.[0] as CompensationReport;
+    const abort = (h: WorkflowHandle) => h.executeUpdate('abort', { args: [{ reason: 'wrong machine' }] });
+    const { cause, applied } = await stopWhileInFlight(agent, 'START_MAINTENANCE', 'start maintenance', abort);
+    expect((cause as ApplicationFailure).type).toBe('ABORTED');
+    const report = (cause as ApplicationFailure).details?.[0] as CompensationReport;
     expect(report.steps).toEqual([expect.objectContaining({ step: 'stop maintenance', outcome: 'done' })]);
     expect(report.cannotUndo).toEqual([expect.stringMatching(/the drain killed the tasks/), expect.stringMatching(/START_MAINTENANCE shut agent/)]);
-    expect(appliedSince(mark)).toEqual(['DRAIN_AGENT', 'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE', 'STOP_MAINTENANCE']);
+    expect(applied).toEqual(['DRAIN_AGENT', 'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE', 'STOP_MAINTENANCE']);
     expect(await downHosts()).not.toContain(agent.hostname);
   });
 });

@@ -3,7 +3,8 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createAgentLockActivities } from '../../../activities/agent-lock';
 import { acquireUpdate, agentLock, agentLockWorkflowId, leasesQuery, type AgentLockState } from '../../../workflows/agent-lock';
-import { finishSignal, holderStateQuery, type HolderState, type leaseHolder } from '../../helpers/entity-workflows';
+import { finishSignal, holderStateQuery, type leaseHolder } from '../../helpers/entity-workflows';
+import { holderReaches, pollUntil } from '../../helpers/holders';
 import { testClient, testWorkerConnection, uniqueName } from '../../helpers/temporal';
 
 // The per-cluster agent lock and withAgentLease, on the real dev server (no Mesos involved: the lock never calls it).
@@ -48,19 +49,8 @@ describe('the agent lock', () => {
 
   const lockState = (cluster: string): Promise<AgentLockState> => client.workflow.getHandle(agentLockWorkflowId(cluster)).query(leasesQuery);
 
-  /** Polls a query until `ok` (bounded): the condition, never a sleep. */
-  async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: T | undefined;
-    while (Date.now() < deadline) {
-      last = await read().catch(() => undefined);
-      if (last !== undefined && ok(last)) return last;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-  }
   const stateOf = (h: WorkflowHandle) => h.query(holderStateQuery);
-  const until = (h: WorkflowHandle, state: HolderState['state']) => eventually(() => stateOf(h), (s) => s.state === state, `${h.workflowId} ${state}`);
+  const until = holderReaches;
 
   it('refuses a second run at once with AGENT_LOCKED naming the holder, and frees the agent on release', async () => {
     const cluster = newCluster();
@@ -81,7 +71,7 @@ describe('the agent lock', () => {
 
     await first.signal(finishSignal);
     await expect(first.result()).resolves.toMatchObject({ state: 'released' });
-    await eventually(() => lockState(cluster), (s) => s.leases.length === 0, 'the lease released');
+    await pollUntil(() => lockState(cluster), (s) => s.leases.length === 0, 'the lease released');
   });
 
   it('is all-or-nothing: a refused request holds none of its agents', async () => {
@@ -118,7 +108,7 @@ describe('the agent lock', () => {
     await until(third, 'holding');
     await third.signal(finishSignal);
     await third.result();
-    await eventually(() => lockState(cluster), (s) => s.leases.length === 0 && s.queue.length === 0, 'the lock empty');
+    await pollUntil(() => lockState(cluster), (s) => s.leases.length === 0 && s.queue.length === 0, 'the lock empty');
   });
 
   it('gives up waiting after waitTimeoutMs with AGENT_LOCKED and leaves the queue', async () => {
@@ -129,7 +119,7 @@ describe('the agent lock', () => {
     const failure = (await second.result().catch((e: unknown) => e)) as WorkflowFailedError;
     expect((failure.cause as ApplicationFailure).type).toBe('AGENT_LOCKED');
     expect(failure.cause?.message).toMatch(new RegExp(`held by leaseHolder run ${first.workflowId} .*gave up after waiting 1 s`));
-    await eventually(() => lockState(cluster), (s) => s.queue.length === 0, 'the queue slot released');
+    await pollUntil(() => lockState(cluster), (s) => s.queue.length === 0, 'the queue slot released');
     expect((await lockState(cluster)).leases.map((l) => l.holder)).toEqual([first.workflowId]);
     await first.signal(finishSignal);
     await first.result();
@@ -238,6 +228,6 @@ describe('the agent lock', () => {
     expect((error.cause as ApplicationFailure).type).toBe('INVALID_INPUT');
     expect(error.cause?.message).toContain('agentIds: give at least one agent id');
     await client.workflow.getHandle(agentLockWorkflowId(cluster)).signal('release', { holder: 'some-run' });
-    await eventually(() => lockState(cluster), (s) => s.leases.length === 0, 'the manual lease released');
+    await pollUntil(() => lockState(cluster), (s) => s.leases.length === 0, 'the manual lease released');
   });
 });

@@ -11,7 +11,8 @@ import { startCluster, type SimCluster } from '../../../src/sim';
 import { startDevServer, type DevServer } from '../../../src/temporal/dev-server';
 import { agentLockWorkflowId, leasesQuery, type AgentLockState } from '../../../workflows/agent-lock';
 import { maintenanceScheduleOwnerId, type ScheduleChangeResult } from '../../../workflows/maintenance-schedule-owner';
-import { finishSignal, holderStateQuery, type HolderState, type leaseHolder } from '../../helpers/entity-workflows';
+import { finishSignal, type leaseHolder } from '../../helpers/entity-workflows';
+import { holderReaches } from '../../helpers/holders';
 import { testClient, testWorkerConnection, uniqueName } from '../../helpers/temporal';
 
 /** Temporal suggests continue-as-new once a run's history has this many events (the default is 4,000s). */
@@ -65,18 +66,6 @@ describe('continue-as-new of the agent lock and the schedule owner (real suggest
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  /** Polls `read` until `ok` (bounded): the condition, never a fixed sleep. */
-  async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: T | undefined;
-    while (Date.now() < deadline) {
-      last = await read().catch(() => undefined);
-      if (last !== undefined && ok(last)) return last;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-  }
-
   const runIdOf = async (workflowId: string): Promise<string> => (await client.workflow.getHandle(workflowId).describe()).runId;
   const statusOf = async (workflowId: string, runId: string): Promise<string> => (await client.workflow.getHandle(workflowId, runId).describe()).status.name;
 
@@ -91,8 +80,7 @@ describe('continue-as-new of the agent lock and the schedule owner (real suggest
 
   const startHolder = (agentIds: string[], wait: boolean): Promise<WorkflowHandle<typeof leaseHolder>> =>
     client.workflow.start<typeof leaseHolder>('leaseHolder', { taskQueue, workflowId: uniqueName('holder'), args: [{ cluster: clusterName, agentIds, wait }] });
-  const until = (h: WorkflowHandle, state: HolderState['state']) =>
-    eventually(() => h.query(holderStateQuery), (s) => s.state === state, `${h.workflowId} ${state}`);
+  const until = holderReaches;
 
   it('the agent lock carries its lease and its queue into the new run, which then grants the waiter', async () => {
     const lockId = agentLockWorkflowId(clusterName);
