@@ -5,11 +5,11 @@ import { progressUntil, runbookEnv, type RunbookEnv } from '../helpers/runbook-e
 
 // Abort in the phases the other tests do not reach: waiting for another run's lease, waiting for the agent to come
 // back after STOP_MAINTENANCE (here it never comes back: a one-hour return delay), and while the short schedule and
-// START_MAINTENANCE calls are on their way to Mesos (held there by injected latency).
+// START_MAINTENANCE calls (and drainAgent's DRAIN_AGENT) are on their way to Mesos (held there by injected latency).
 describe('agentMaintenance aborted while waiting', () => {
   let env: RunbookEnv;
   beforeAll(async () => {
-    env = await runbookEnv({ agents: 5, tasksPerAgent: 1, agentReturnDelaySeconds: 3600, timeScale: 1 });
+    env = await runbookEnv({ agents: 6, tasksPerAgent: 1, agentReturnDelaySeconds: 3600, timeScale: 1 });
   });
   afterAll(() => env?.stop());
   afterEach(() => env.sim.setFault({ rules: [] }));
@@ -111,5 +111,21 @@ describe('agentMaintenance aborted while waiting', () => {
     expect(report.cannotUndo).toEqual([expect.stringMatching(/the drain killed the tasks/), expect.stringMatching(/START_MAINTENANCE shut agent/)]);
     expect(applied).toEqual(['DRAIN_AGENT', 'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE', 'STOP_MAINTENANCE']);
     expect(await downHosts()).not.toContain(agent.hostname);
+  });
+
+  it('drainAgent cancelled while DRAIN_AGENT is in flight: the run waits for it, then reactivates the agent once DRAINED', async () => {
+    const agent = agents()[5];
+    const mark = env.sim.audit().length;
+    env.sim.setFault({ rules: [{ api: 'master', calls: ['DRAIN_AGENT'], latencyMs: 4000 }] });
+    const handle = await env.start('drainAgent', { agentId: agent.id, reason: 'cancel in flight', maxGracePeriodSeconds: 0 });
+    await progressUntil(handle, (p) => p.phase === 'drain');
+    await handle.cancel();
+    const failure = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
+    expect(failure.cause).toBeInstanceOf(CancelledFailure);
+    // A REACTIVATE_AGENT sent while the drain was still on its way would be refused, and the agent left draining.
+    expect(appliedSince(mark)).toEqual(['DRAIN_AGENT', 'REACTIVATE_AGENT']);
+    const after = (await env.mesos.getAgents()).agents.find((a) => a.agent_info.id?.value === agent.id);
+    expect(after).toMatchObject({ deactivated: false });
+    expect(after?.drain_info).toBeUndefined();
   });
 });
