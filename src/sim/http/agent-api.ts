@@ -4,14 +4,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentNode } from '../agent/agent-node';
-import { callTarget, MUTATING_AGENT_CALLS } from '../audit';
-import { injectLatency } from '../faults';
+import { MUTATING_AGENT_CALLS } from '../audit';
 import { isApiError } from '../model/errors';
 import { RecordIoDecoder } from '../recordio';
 import type { SimRuntime } from '../runtime';
 import { AGENT_HANDLERS, attachContainerInput } from './agent-handlers';
 import { agentCallChecks, agentHeaderChecks, agentParse } from './pipeline';
-import { authenticate } from './auth';
+import { admitCall, auditCall } from './gate';
 import { readBody, sendBody, sendError } from './respond';
 
 /** Handles one request to an agent's `/api/v1`. */
@@ -59,26 +58,9 @@ export async function handleAgentApi(rt: SimRuntime, node: AgentNode, req: Incom
   const call = agentParse(req, res, body.toString('utf8'));
   if (!call || !agentCallChecks(req, res, neg, call)) return;
   const mutating = MUTATING_AGENT_CALLS.has(call.type);
-  const audit = (status: number, outcome: 'applied' | 'rejected' | 'applied-response-lost'): void => {
-    if (mutating) rt.audit.record({ master: node.url, call: call.type, target: callTarget(call.raw, call.type), status, outcome });
-  };
-  const principal = rt.options.credentials ? authenticate(req, rt.options.credentials) : undefined;
-  if (!rt.authz.allows(principal, call.type)) {
-    audit(403, 'rejected');
-    return sendError(req, res, 403);
-  }
-  const fault = rt.faults.decide('agent', call.type, mutating);
-  await injectLatency(fault);
-  if (fault.stall) return audit(0, 'rejected');
-  if (fault.reset) {
-    audit(0, 'rejected');
-    req.socket.destroy();
-    return;
-  }
-  if (fault.error) {
-    audit(fault.error.status, 'rejected');
-    return sendError(req, res, fault.error.status, fault.error.body);
-  }
+  const audit = auditCall(rt, node.url, call, mutating);
+  const fault = await admitCall(rt, 'agent', req, res, call.type, mutating, audit);
+  if (!fault) return;
   try {
     const reply = await AGENT_HANDLERS[call.type]({ rt, node, call, req, res, streamingAccept: neg.streamingAccept });
     if ('streamed' in reply) {

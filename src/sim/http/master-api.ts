@@ -3,7 +3,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { callTarget, MUTATING_MASTER_CALLS } from '../audit';
-import { injectLatency } from '../faults';
 import { parseJson } from '../json';
 import { isApiError } from '../model/errors';
 import type { ParsedCall } from '../proto/call';
@@ -11,7 +10,7 @@ import type { MasterCallType } from '../proto/messages';
 import type { SimRuntime, MasterNode } from '../runtime';
 import { MASTER_HANDLERS, type Reply } from './master-handlers';
 import { masterPipeline } from './pipeline';
-import { authenticate } from './auth';
+import { admitCall, auditCall } from './gate';
 import { readBody, sendBody, sendError } from './respond';
 
 function lenientType(body: Buffer): { type?: string; raw?: Record<string, unknown> } {
@@ -38,30 +37,9 @@ export async function handleMasterApi(rt: SimRuntime, master: MasterNode, req: I
     return;
   }
   const mutating = MUTATING_MASTER_CALLS.has(call.type);
-  const audit = (status: number, outcome: 'applied' | 'rejected' | 'applied-response-lost'): void => {
-    if (mutating) rt.audit.record({ master: master.url, call: call.type, target: callTarget(call.raw, call.type), status, outcome });
-  };
-  const principal = rt.options.credentials ? authenticate(req, rt.options.credentials) : undefined;
-  if (!rt.authz.allows(principal, call.type)) {
-    audit(403, 'rejected');
-    return sendError(req, res, 403);
-  }
-  const fault = rt.faults.decide('master', call.type, mutating);
-  await injectLatency(fault);
-  if (fault.stall) {
-    audit(0, 'rejected');
-    return;
-  }
-  if (fault.reset) {
-    audit(0, 'rejected');
-    req.socket.destroy();
-    return;
-  }
-  if (fault.error) {
-    audit(fault.error.status, 'rejected');
-    sendError(req, res, fault.error.status, fault.error.body);
-    return;
-  }
+  const audit = auditCall(rt, master.url, call, mutating);
+  const fault = await admitCall(rt, 'master', req, res, call.type, mutating, audit);
+  if (!fault) return;
   let reply: Reply;
   try {
     reply = await MASTER_HANDLERS[call.type]({ rt, master, call: call as ParsedCall<MasterCallType>, req, res, dropStreamAfterMs: fault.dropStreamAfterMs });
