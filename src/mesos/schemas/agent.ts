@@ -10,6 +10,7 @@ import {
   ExecutorInfoSchema,
   FrameworkInfoSchema,
   IdSchema,
+  ResourceProviderSchema,
   ResourceSchema,
   TaskSchema,
   TimeInfoSchema,
@@ -69,14 +70,7 @@ export const GetAgentSchema = z.looseObject({
 export type GetAgent = z.infer<typeof GetAgentSchema>;
 
 export const GetResourceProvidersSchema = z.looseObject({
-  resource_providers: z
-    .array(
-      z.looseObject({
-        resource_provider_info: z.looseObject({ type: z.string(), name: z.string(), id: IdSchema.optional() }),
-        total_resources: z.array(ResourceSchema).default([]),
-      }),
-    )
-    .default([]),
+  resource_providers: z.array(ResourceProviderSchema).default([]),
 });
 export type GetResourceProviders = z.infer<typeof GetResourceProvidersSchema>;
 

@@ -71,6 +71,12 @@ export type Resource = z.infer<typeof ResourceSchema>;
 /** A resource as a caller writes it in a call (before defaults). */
 export type ResourceInput = z.input<typeof ResourceSchema>;
 
+/** A resource provider as GET_AGENTS (per agent) and the agent's GET_RESOURCE_PROVIDERS list it. */
+export const ResourceProviderSchema = z.looseObject({
+  resource_provider_info: z.looseObject({ type: z.string(), name: z.string(), id: IdSchema.optional() }),
+  total_resources: z.array(ResourceSchema).default([]),
+});
+
 export const AttributeSchema = z.looseObject({
   name: z.string(),
   type: z.string(),

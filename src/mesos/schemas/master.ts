@@ -10,6 +10,7 @@ import {
   FrameworkInfoSchema,
   IdSchema,
   MachineIdSchema,
+  ResourceProviderSchema,
   ResourceSchema,
   ScheduleSchema,
   TaskSchema,
@@ -43,14 +44,7 @@ export const AgentSchema = z.looseObject({
   capabilities: z.array(z.looseObject({ type: z.string() })).default([]),
   drain_info: DrainInfoSchema.optional(),
   estimated_drain_start_time: TimeInfoSchema.optional(),
-  resource_providers: z
-    .array(
-      z.looseObject({
-        resource_provider_info: z.looseObject({ type: z.string(), name: z.string(), id: IdSchema.optional() }),
-        total_resources: z.array(ResourceSchema).default([]),
-      }),
-    )
-    .default([]),
+  resource_providers: z.array(ResourceProviderSchema).default([]),
 });
 export type Agent = z.infer<typeof AgentSchema>;
 
