@@ -58,8 +58,8 @@ const json = <S extends z.ZodType>(schema: S) => ({ kind: 'json', schema, read: 
 const longPoll = <S extends z.ZodType>(schema: S) => ({ kind: 'json', schema, read: true, longPoll: true }) as const;
 const write = { kind: 'empty', read: false } as const;
 
-/** Every master call. Writes answer 200 or 202 with an empty body. */
-export const MASTER_CALLS = {
+/** The calls masters and agents share (their builders are in ./calls/common.ts), answered alike. */
+const COMMON_CALLS = {
   GET_HEALTH: json(GetHealthSchema),
   GET_FLAGS: json(GetFlagsSchema),
   GET_VERSION: json(GetVersionSchema),
@@ -68,6 +68,11 @@ export const MASTER_CALLS = {
   SET_LOGGING_LEVEL: write,
   LIST_FILES: json(ListFilesSchema),
   READ_FILE: json(ReadFileSchema),
+} as const;
+
+/** Every master call. Writes answer 200 or 202 with an empty body. */
+export const MASTER_CALLS = {
+  ...COMMON_CALLS,
   GET_STATE: json(GetStateSchema),
   GET_AGENTS: json(GetAgentsSchema),
   GET_FRAMEWORKS: json(GetFrameworksSchema),
@@ -101,14 +106,7 @@ export const MASTER_CALLS = {
 
 /** Every agent call. The agent never redirects. */
 export const AGENT_CALLS = {
-  GET_HEALTH: json(GetHealthSchema),
-  GET_FLAGS: json(GetFlagsSchema),
-  GET_VERSION: json(GetVersionSchema),
-  GET_METRICS: json(GetMetricsSchema),
-  GET_LOGGING_LEVEL: json(GetLoggingLevelSchema),
-  SET_LOGGING_LEVEL: write,
-  LIST_FILES: json(ListFilesSchema),
-  READ_FILE: json(ReadFileSchema),
+  ...COMMON_CALLS,
   GET_STATE: json(AgentGetStateSchema),
   GET_CONTAINERS: json(GetContainersSchema),
   GET_FRAMEWORKS: json(AgentGetFrameworksSchema),
