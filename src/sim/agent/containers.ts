@@ -62,6 +62,11 @@ export interface LaunchSpec {
   command?: { shell?: boolean; value?: string; arguments?: string[]; environment?: { variables?: { name: string; value?: string }[] } };
 }
 
+/** A container that has just started: running, nobody waiting or listening yet. */
+function newContainer(c: Pick<Container, 'id' | 'key' | 'kind' | 'frameworkId' | 'executorId' | 'sandbox' | 'child' | 'files'>): Container {
+  return { ...c, state: 'RUNNING', killed: false, startedAt: Date.now(), waiters: [], outputListeners: new Set(), endListeners: new Set(), inputAttached: false };
+}
+
 /** The containerizer of one agent. */
 export class Containers {
   readonly byKey = new Map<string, Container>();
@@ -72,22 +77,7 @@ export class Containers {
   addExecutor(id: string, frameworkId: string, executorId: string, sandbox: string): Container {
     const existing = this.byKey.get(id);
     if (existing) return existing;
-    const c: Container = {
-      id: { value: id },
-      key: id,
-      kind: 'executor',
-      frameworkId,
-      executorId,
-      sandbox,
-      state: 'RUNNING',
-      killed: false,
-      startedAt: Date.now(),
-      waiters: [],
-      outputListeners: new Set(),
-      endListeners: new Set(),
-      inputAttached: false,
-      files: [],
-    };
+    const c = newContainer({ id: { value: id }, key: id, kind: 'executor', frameworkId, executorId, sandbox, files: [] });
     this.byKey.set(id, c);
     return c;
   }
@@ -124,7 +114,7 @@ export class Containers {
       : spawn(value, spec.command?.arguments?.slice(1) ?? [], { cwd: sandbox, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const out = createWriteStream(join(sandbox, 'stdout'));
     const err = createWriteStream(join(sandbox, 'stderr'));
-    const c: Container = {
+    const c = newContainer({
       id: spec.id,
       key,
       kind: spec.kind,
@@ -132,15 +122,8 @@ export class Containers {
       ...(parent?.executorId !== undefined ? { executorId: parent.executorId } : {}),
       sandbox,
       child,
-      state: 'RUNNING',
-      killed: false,
-      startedAt: Date.now(),
-      waiters: [],
-      outputListeners: new Set(),
-      endListeners: new Set(),
-      inputAttached: false,
       files: [out, err],
-    };
+    });
     child.stdin?.on('error', () => undefined);
     child.stdout?.on('data', (d: Buffer) => {
       out.write(d);
