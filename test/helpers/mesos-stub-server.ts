@@ -25,12 +25,14 @@ export interface StubServer {
   requests: StubRequest[];
   /** Replaces the handler (e.g. after a simulated failover). */
   setHandler(handler: StubHandler): void;
+  /** Stops the server (again: a no-op). */
   close(): Promise<void>;
 }
 
 /** Starts a stub; the handler sees each request with its whole body already read. */
 export async function startStub(handler: StubHandler): Promise<StubServer> {
   let current = handler;
+  let closed: Promise<void> | undefined;
   const requests: StubRequest[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -59,9 +61,13 @@ export async function startStub(handler: StubHandler): Promise<StubServer> {
     setHandler(h) {
       current = h;
     },
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    close() {
+      // Idempotent: a test may stop a stub early, and stubsPerTest closes it again after the test.
+      closed ??= new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+      return closed;
     },
   };
 }
@@ -88,4 +94,28 @@ export function sendEmpty(res: http.ServerResponse, status = 200): void {
 /** Parses a request body as JSON. */
 export function jsonOf(req: StubRequest): unknown {
   return JSON.parse(req.body.toString('utf8'));
+}
+
+/**
+ * The stub servers and clients of one describe block, all closed after each of its tests: `stub(handler)` starts a
+ * server, `track(client)` registers a client. Call it inside the describe block.
+ */
+export function stubsPerTest(): { stub: (handler: StubHandler) => Promise<StubServer>; track: <C extends { close(): Promise<void> }>(c: C) => C } {
+  const servers: StubServer[] = [];
+  const clients: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  return {
+    stub: async (handler) => {
+      const s = await startStub(handler);
+      servers.push(s);
+      return s;
+    },
+    track: (c) => {
+      clients.push(c);
+      return c;
+    },
+  };
 }

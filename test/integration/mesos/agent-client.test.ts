@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { AgentClient, agentUrlFromEntry, MasterClient, MesosError, type Agent } from '../../../src/mesos';
 import { decodeRecordIO, encodeRecord } from '../../../src/mesos/recordio';
 import { AgentSchema } from '../../../src/mesos/schemas/master';
-import { jsonOf, sendEmpty, sendJson, sendText, startStub, type StubServer } from '../../helpers/mesos-stub-server';
+import { jsonOf, sendEmpty, sendJson, sendText, stubsPerTest } from '../../helpers/mesos-stub-server';
 
 function agentEntry(pid: string | undefined, hostname: string, port?: number): Agent {
   return AgentSchema.parse({ active: true, agent_info: { hostname, ...(port ? { port } : {}) }, ...(pid ? { pid } : {}) });
@@ -19,21 +19,7 @@ async function caught(p: Promise<unknown>): Promise<MesosError> {
 }
 
 describe('AgentClient over HTTP', () => {
-  const servers: StubServer[] = [];
-  const clients: { close(): Promise<void> }[] = [];
-  async function stub(...args: Parameters<typeof startStub>): Promise<StubServer> {
-    const s = await startStub(...args);
-    servers.push(s);
-    return s;
-  }
-  function track<C extends { close(): Promise<void> }>(c: C): C {
-    clients.push(c);
-    return c;
-  }
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
+  const { stub, track } = stubsPerTest();
 
   it('builds the agent URL from the pid, else from hostname and port (default 5051)', () => {
     expect(agentUrlFromEntry(agentEntry('slave(1)@10.0.0.5:5052', 'h'))).toBe('http://10.0.0.5:5052');

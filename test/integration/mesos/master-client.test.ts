@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { isMesosError, MasterClient, MesosError } from '../../../src/mesos';
-import { jsonOf, sendEmpty, sendJson, sendText, startStub, type StubServer } from '../../helpers/mesos-stub-server';
+import { jsonOf, sendEmpty, sendJson, sendText, stubsPerTest, type StubServer } from '../../helpers/mesos-stub-server';
 
 const NS = 1470820171393027001n; // above 2^53: a plain JSON.parse would round it
 
@@ -17,22 +17,8 @@ async function caught(p: Promise<unknown>): Promise<MesosError> {
 }
 
 describe('MasterClient over HTTP', () => {
-  const servers: StubServer[] = [];
-  const clients: MasterClient[] = [];
-  async function stub(...args: Parameters<typeof startStub>): Promise<StubServer> {
-    const s = await startStub(...args);
-    servers.push(s);
-    return s;
-  }
-  function client(opts: ConstructorParameters<typeof MasterClient>[0]): MasterClient {
-    const c = new MasterClient(opts);
-    clients.push(c);
-    return c;
-  }
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
+  const { stub, track } = stubsPerTest();
+  const client = (opts: ConstructorParameters<typeof MasterClient>[0]): MasterClient => track(new MasterClient(opts));
 
   it('GET_HEALTH posts exactly application/json to /api/v1 and returns {healthy}', async () => {
     const s = await stub((_req, res) => sendJson(res, 200, { type: 'GET_HEALTH', get_health: { healthy: true } }));
@@ -233,7 +219,6 @@ describe('MasterClient over HTTP', () => {
     await c.getHealth();
     expect(c.leader).toBe(a.url);
     await a.close();
-    servers.splice(servers.indexOf(a), 1);
     await c.getHealth();
     expect(c.leader).toBe(b.url);
   });
@@ -242,7 +227,6 @@ describe('MasterClient over HTTP', () => {
     const s = await stub((_req, res) => sendEmpty(res));
     const url = s.url;
     await s.close();
-    servers.splice(servers.indexOf(s), 1);
     const e = await caught(client({ masters: [url] }).getHealth());
     expect(e.code).toBe('CONNECTION');
     expect(e.retryable).toBe(true);

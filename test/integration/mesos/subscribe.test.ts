@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import { MasterClient, MesosError, type MasterEvent } from '../../../src/mesos';
 import { encodeRecord } from '../../../src/mesos/recordio';
-import { sendText, startStub, type StubServer } from '../../helpers/mesos-stub-server';
+import { sendText, stubsPerTest } from '../../helpers/mesos-stub-server';
 
 const NS = '1500993262264135001';
 
@@ -21,22 +21,8 @@ function hostOf(e: MasterEvent): string | undefined {
 }
 
 describe('SUBSCRIBE event stream', () => {
-  const servers: StubServer[] = [];
-  const clients: MasterClient[] = [];
-  async function stub(...args: Parameters<typeof startStub>): Promise<StubServer> {
-    const s = await startStub(...args);
-    servers.push(s);
-    return s;
-  }
-  function client(opts: ConstructorParameters<typeof MasterClient>[0]): MasterClient {
-    const c = new MasterClient(opts);
-    clients.push(c);
-    return c;
-  }
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
+  const { stub, track } = stubsPerTest();
+  const client = (opts: ConstructorParameters<typeof MasterClient>[0]): MasterClient => track(new MasterClient(opts));
 
   it('yields typed events decoded from one-byte chunks, with exact nanoseconds', async () => {
     const s = await stub(async (_req, res) => {
