@@ -119,3 +119,8 @@ export function stubsPerTest(): { stub: (handler: StubHandler) => Promise<StubSe
     },
   };
 }
+
+/** A master that must never be called: it answers 500 and counts in `requests` what reached it. */
+export function neverCalledMaster(): Promise<StubServer> {
+  return startStub((_req, res) => sendText(res, 500, 'this cluster must never be called'));
+}

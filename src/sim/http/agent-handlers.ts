@@ -135,6 +135,19 @@ function processIoRecord(stream: 'STDOUT' | 'STDERR', data: Buffer): string {
   return stringifyJson({ type: 'DATA', data: { type: stream, data: data.toString('base64') } });
 }
 
+/** KILL_CONTAINER / KILL_NESTED_CONTAINER: the signal (default SIGKILL) to the container's process. */
+function kill(ctx: AgentContext): AgentReply {
+  const b = ctx.call.body as { container_id: ContainerId; signal?: number };
+  ctx.node.containers.kill(b.container_id, b.signal ?? 9);
+  return done;
+}
+
+/** REMOVE_CONTAINER / REMOVE_NESTED_CONTAINER: forgets a terminated container. */
+function remove(ctx: AgentContext): AgentReply {
+  ctx.node.containers.remove(ctx.call.body.container_id as ContainerId);
+  return done;
+}
+
 function streamOutput(ctx: AgentContext, c: Container, opts: { destroyOnEnd: boolean }): AgentReply {
   const { res, req } = ctx;
   const headers: Record<string, string> = { 'Transfer-Encoding': 'chunked' };
@@ -263,15 +276,8 @@ export const AGENT_HANDLERS = {
   },
   LAUNCH_NESTED_CONTAINER: (ctx) => launch(ctx, true),
   WAIT_NESTED_CONTAINER: (ctx) => wait(ctx, 'WAIT_NESTED_CONTAINER'),
-  KILL_NESTED_CONTAINER: (ctx) => {
-    const b = ctx.call.body as { container_id: ContainerId; signal?: number };
-    ctx.node.containers.kill(b.container_id, b.signal ?? 9);
-    return done;
-  },
-  REMOVE_NESTED_CONTAINER: (ctx) => {
-    ctx.node.containers.remove(ctx.call.body.container_id as ContainerId);
-    return done;
-  },
+  KILL_NESTED_CONTAINER: kill,
+  REMOVE_NESTED_CONTAINER: remove,
   LAUNCH_NESTED_CONTAINER_SESSION: (ctx) => {
     ensureExecutorContainers(ctx);
     const spec = launchSpec(ctx.call, 'debug');
@@ -293,15 +299,8 @@ export const AGENT_HANDLERS = {
   },
   LAUNCH_CONTAINER: (ctx) => launch(ctx, false),
   WAIT_CONTAINER: (ctx) => wait(ctx, 'WAIT_CONTAINER'),
-  KILL_CONTAINER: (ctx) => {
-    const b = ctx.call.body as { container_id: ContainerId; signal?: number };
-    ctx.node.containers.kill(b.container_id, b.signal ?? 9);
-    return done;
-  },
-  REMOVE_CONTAINER: (ctx) => {
-    ctx.node.containers.remove(ctx.call.body.container_id as ContainerId);
-    return done;
-  },
+  KILL_CONTAINER: kill,
+  REMOVE_CONTAINER: remove,
   ADD_RESOURCE_PROVIDER_CONFIG: (ctx) => {
     ctx.node.providers.add(ctx.call.body.info as ProviderInfo);
     return done;

@@ -1,5 +1,3 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
@@ -9,13 +7,14 @@ import { startCluster, type SimCluster } from '../../../src/sim';
 import { RunbookInputError, startRunbook } from '../../../src/temporal/start';
 import { createRunbookWorker, type RunbookWorker } from '../../../src/worker';
 import { testClient, testWorkerConnection, uniqueName } from '../../helpers/temporal';
+import { neverCalledMaster, type StubServer } from '../../helpers/mesos-stub-server';
 
 // End to end: the real Temporal dev server, the worker, drainAgent, and a simulated Mesos cluster over real HTTP.
 describe('drainAgent on the real dev server against the simulator', () => {
   const taskQueue = uniqueName('drain-agent');
   const clusterName = uniqueName('sim').toLowerCase();
   let sim: SimCluster;
-  let counting: { server: http.Server; url: string; requests: number };
+  let counting: StubServer;
   let config: Config;
   let client: Client;
   let connection: NativeConnection;
@@ -24,7 +23,7 @@ describe('drainAgent on the real dev server against the simulator', () => {
 
   beforeAll(async () => {
     sim = await startCluster({ agents: 4, tasksPerAgent: 3, timeScale: 20, seed: 7 });
-    counting = await countingServer();
+    counting = await neverCalledMaster();
     config = parseConfig({
       clusters: { [clusterName]: { masters: sim.masters }, silent: { masters: [counting.url] } },
     });
@@ -41,7 +40,7 @@ describe('drainAgent on the real dev server against the simulator', () => {
     await connection?.close();
     await client?.connection.close();
     await sim?.stop();
-    await new Promise((r) => counting?.server.close(r));
+    await counting?.close();
   });
 
   const agents = () => [...sim.model.agents.values()];
@@ -117,7 +116,7 @@ describe('drainAgent on the real dev server against the simulator', () => {
     expect(cause.type).toBe('INVALID_INPUT');
     expect(cause.nonRetryable).toBe(true);
     expect(cause.message).toContain(`${field}: `);
-    expect(counting.requests).toBe(0);
+    expect(counting.requests).toHaveLength(0);
   });
 
   it('an unknown agent in a run started elsewhere fails non-retryably naming agentId, with no mutating call', async () => {
@@ -139,18 +138,4 @@ describe('drainAgent on the real dev server against the simulator', () => {
 async function countRuns(client: Client, taskQueue: string): Promise<number> {
   const { count } = await client.workflow.count(`TaskQueue = '${taskQueue}'`);
   return count;
-}
-
-function countingServer(): Promise<{ server: http.Server; url: string; requests: number }> {
-  const state = { requests: 0 } as { server: http.Server; url: string; requests: number };
-  state.server = http.createServer((_req, res) => {
-    state.requests += 1;
-    res.writeHead(500).end('this cluster must never be called');
-  });
-  return new Promise((resolve) =>
-    state.server.listen(0, '127.0.0.1', () => {
-      state.url = `http://127.0.0.1:${(state.server.address() as AddressInfo).port}`;
-      resolve(state);
-    }),
-  );
 }

@@ -1,5 +1,3 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
@@ -16,6 +14,7 @@ import {
   type ScheduleChangeResult,
 } from '../../../workflows/maintenance-schedule-owner';
 import { testClient, testWorkerConnection, uniqueName } from '../../helpers/temporal';
+import { neverCalledMaster, type StubServer } from '../../helpers/mesos-stub-server';
 
 // The schedule owner on the real dev server, writing a simulated cluster's schedule over real HTTP.
 describe('the maintenance schedule owner', () => {
@@ -23,7 +22,7 @@ describe('the maintenance schedule owner', () => {
   const clusterName = uniqueName('sched').toLowerCase();
   const silentName = uniqueName('silent').toLowerCase();
   let sim: SimCluster;
-  let silent: { server: http.Server; url: string; requests: number };
+  let silent: StubServer;
   let client: Client;
   let connection: NativeConnection;
   let worker: Worker;
@@ -37,7 +36,7 @@ describe('the maintenance schedule owner', () => {
 
   beforeAll(async () => {
     sim = await startCluster({ agents: 6, tasksPerAgent: 1, timeScale: 20, seed: 11 });
-    silent = await countingServer();
+    silent = await neverCalledMaster();
     const config = parseConfig({ clusters: { [clusterName]: { masters: sim.masters }, [silentName]: { masters: [silent.url] } } });
     clusters = ClusterRegistry.fromConfig(config);
     client = await testClient();
@@ -62,7 +61,7 @@ describe('the maintenance schedule owner', () => {
     await connection?.close();
     await client?.connection.close();
     await sim?.stop();
-    await new Promise((r) => silent?.server.close(r));
+    await silent?.close();
   });
 
   // Each test starts from an empty schedule, whatever the last one left behind.
@@ -192,20 +191,6 @@ describe('the maintenance schedule owner', () => {
       args: [{ cluster: silentName, changes: [{ requestId: 'carried/step', add: { machines: [machines[5]], window: { startNs: T1 } } }] }],
     })) as ScheduleChangeResult[];
     expect(results).toEqual([{ requestId: 'carried/step', applied: true, note: 'added earlier', downKept: [] }]);
-    expect(silent.requests).toBe(0);
+    expect(silent.requests).toHaveLength(0);
   });
 });
-
-function countingServer(): Promise<{ server: http.Server; url: string; requests: number }> {
-  const state = { requests: 0 } as { server: http.Server; url: string; requests: number };
-  state.server = http.createServer((_req, res) => {
-    state.requests += 1;
-    res.writeHead(500).end('this cluster must never be called');
-  });
-  return new Promise((resolve) =>
-    state.server.listen(0, '127.0.0.1', () => {
-      state.url = `http://127.0.0.1:${(state.server.address() as AddressInfo).port}`;
-      resolve(state);
-    }),
-  );
-}
