@@ -1,17 +1,10 @@
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { agentLock, acquireUpdate, agentLockWorkflowId, releaseSignal, type AcquireRequest, type AcquireResult, type ReleaseRequest } from '../workflows/agent-lock';
-import { asActivity } from './errors';
-import { updateFailure } from './maintenance-schedule';
+import { acquireUpdate, agentLockWorkflowId, EntityWorkflowTypes, releaseSignal, type AcquireRequest, type AcquireResult, type ReleaseRequest, type RunRef } from '../src/contracts';
+import { asActivity, updateFailure } from './errors';
 
 export interface AgentLockActivityDeps {
   temporal: { client: Client; taskQueue: string };
-}
-
-/** One workflow run. */
-export interface RunRef {
-  workflowId: string;
-  runId: string;
 }
 
 /**
@@ -33,7 +26,7 @@ export function createAgentLockActivities({ temporal }: AgentLockActivityDeps) {
         try {
           return await client.workflow.executeUpdateWithStart(acquireUpdate, {
             args: [request],
-            startWorkflowOperation: new WithStartWorkflowOperation(agentLock, { ...start(cluster), workflowIdConflictPolicy: 'USE_EXISTING' }),
+            startWorkflowOperation: new WithStartWorkflowOperation(EntityWorkflowTypes.agentLock, { ...start(cluster), workflowIdConflictPolicy: 'USE_EXISTING' }),
           });
         } catch (err) {
           throw updateFailure(err);
@@ -45,7 +38,7 @@ export function createAgentLockActivities({ temporal }: AgentLockActivityDeps) {
     async releaseAgentLease(input: { cluster: string } & ReleaseRequest): Promise<void> {
       return asActivity(async () => {
         const { cluster, ...request } = input;
-        await client.workflow.signalWithStart(agentLock, {
+        await client.workflow.signalWithStart(EntityWorkflowTypes.agentLock, {
           ...start(cluster),
           signal: releaseSignal,
           signalArgs: [request],

@@ -1,3 +1,4 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { isMesosError } from '../src/mesos';
 
@@ -27,4 +28,13 @@ export async function asActivity<T>(fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     throw toFailure(err);
   }
+}
+
+/** An Update's failure as an `ApplicationFailure` with the handler's own type and retryability. */
+export function updateFailure(err: unknown): ApplicationFailure {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    const cause = err.cause;
+    return ApplicationFailure.create({ type: cause.type ?? 'UPDATE_FAILED', message: cause.message, nonRetryable: Boolean(cause.nonRetryable), details: cause.details as unknown[] | undefined });
+  }
+  return toFailure(err);
 }

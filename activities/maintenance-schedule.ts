@@ -1,10 +1,10 @@
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterRegistry } from '../src/clusters';
 import { machineText, type MachineRef, type ScheduleChange, type ScheduleChangeResult } from '../src/maintenance/schedule-change';
 import { editSchedule, isScheduled, isScheduledIn } from '../src/maintenance/schedule-edit';
-import { changeScheduleUpdate, maintenanceScheduleOwner, maintenanceScheduleOwnerId } from '../workflows/maintenance-schedule-owner';
-import { asActivity, toFailure } from './errors';
+import { changeScheduleUpdate, EntityWorkflowTypes, maintenanceScheduleOwnerId } from '../src/contracts';
+import { asActivity, updateFailure } from './errors';
 
 export interface MaintenanceScheduleActivityDeps {
   clusters: ClusterRegistry;
@@ -79,7 +79,7 @@ export function createMaintenanceScheduleActivities({ clusters, temporal }: Main
         try {
           return await temporal.client.workflow.executeUpdateWithStart(changeScheduleUpdate, {
             args: [change],
-            startWorkflowOperation: new WithStartWorkflowOperation(maintenanceScheduleOwner, {
+            startWorkflowOperation: new WithStartWorkflowOperation(EntityWorkflowTypes.maintenanceScheduleOwner, {
               workflowId: maintenanceScheduleOwnerId(cluster),
               taskQueue: temporal.taskQueue,
               args: [{ cluster }],
@@ -95,12 +95,3 @@ export function createMaintenanceScheduleActivities({ clusters, temporal }: Main
 }
 
 export type MaintenanceScheduleActivities = ReturnType<typeof createMaintenanceScheduleActivities>;
-
-/** An Update's failure as an `ApplicationFailure` with the handler's own type and retryability. */
-export function updateFailure(err: unknown): ApplicationFailure {
-  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-    const cause = err.cause;
-    return ApplicationFailure.create({ type: cause.type ?? 'UPDATE_FAILED', message: cause.message, nonRetryable: Boolean(cause.nonRetryable), details: cause.details as unknown[] | undefined });
-  }
-  return toFailure(err);
-}

@@ -5,7 +5,8 @@ import type { ClusterRegistry } from '../src/clusters';
 import { formatIssues } from '../src/common/zod-issues';
 import { ConditionSchema, concernsAgent, evaluate, ipFromPid, type Condition, type Evaluation } from '../src/convergence/conditions';
 import { LiveTasks } from '../src/convergence/live-tasks';
-import { WATCHER_WORKFLOW_TYPE, WaitSchema, WatchMessages, watcherWorkflowId, type ConditionMetInput, type Wait } from '../src/convergence/protocol';
+import { EntityWorkflowTypes, watcherWorkflowId } from '../src/contracts';
+import { WaitSchema, WatchMessages, type ConditionMetInput, type Wait } from '../src/convergence/protocol';
 import { Batcher, CoalescingReader } from '../src/convergence/sharing';
 import { ReadPlanner, type BurstOptions } from '../src/convergence/read-planner';
 import type { GetAgents, MasterEvent } from '../src/mesos';
@@ -157,7 +158,7 @@ export type WatchActivities = ReturnType<typeof createWatchActivities>;
 
 /** One registerWait Update (with start) carrying a batch of waits. */
 async function sendRegistrations(client: Client, taskQueue: string, cluster: string, waits: Wait[]): Promise<void> {
-  const startWorkflowOperation = new WithStartWorkflowOperation(WATCHER_WORKFLOW_TYPE, {
+  const startWorkflowOperation = new WithStartWorkflowOperation(EntityWorkflowTypes.clusterWatcher, {
     workflowId: watcherWorkflowId(cluster),
     taskQueue,
     args: [{ cluster }],

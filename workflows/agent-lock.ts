@@ -1,75 +1,8 @@
-import {
-  allHandlersFinished,
-  ApplicationFailure,
-  condition,
-  continueAsNew,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
-  getExternalWorkflowHandle,
-  log,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { AgentLockActivities, RunRef } from '../activities/agent-lock';
+import type { AgentLockActivities } from '../activities/agent-lock';
 import { formatIssues } from '../src/common/zod-issues';
-
-/** One agent held by one run. */
-export interface Lease {
-  agentId: string;
-  /** The holder's workflow id. */
-  holder: string;
-  runId: string;
-  runbook: string;
-  /** When it was granted (ISO). */
-  since: string;
-}
-
-/** A run waiting for agents, first come first served. */
-export interface QueuedRequest {
-  holder: string;
-  runId: string;
-  runbook: string;
-  agentIds: string[];
-  /** When it queued (ISO). */
-  since: string;
-}
-
-export interface AcquireRequest {
-  holder: string;
-  runId: string;
-  runbook: string;
-  agentIds: string[];
-  /** Queue when held (and be signalled `leaseGranted` later), instead of being refused. */
-  wait: boolean;
-}
-
-export interface AcquireResult {
-  granted: boolean;
-  queued: boolean;
-  /**
-   * On refusal, what stands in the way: the lease of another run on one of the agents, or, when the agents are free
-   * but an earlier waiter is first in line for one of them, that waiter (then `heldByWaiter` is true and `since` is
-   * when it queued).
-   */
-  heldBy?: Lease;
-  heldByWaiter?: boolean;
-}
-
-export interface ReleaseRequest {
-  holder: string;
-  /** Only this run of the holder (default: every run). */
-  runId?: string;
-  /** Only these agents (default: all of the holder's); also drops the holder's queued requests for them. */
-  agentIds?: string[];
-}
-
-export interface AgentLockState {
-  leases: Lease[];
-  queue: QueuedRequest[];
-}
+import { acquireUpdate, invalidInput, leaseGrantedSignal, leasesQuery, releaseSignal, type AcquireRequest, type AcquireResult, type Lease, type QueuedRequest, type ReleaseRequest, type RunRef } from '../src/contracts';
 
 export interface AgentLockInput {
   cluster: string;
@@ -78,17 +11,6 @@ export interface AgentLockInput {
   queue?: QueuedRequest[];
   /** How often leases are checked for dead holders (default 60 s). */
   sweepIntervalMs?: number;
-}
-
-export const acquireUpdate = defineUpdate<AcquireResult, [AcquireRequest]>('acquire');
-export const releaseSignal = defineSignal<[ReleaseRequest]>('release');
-/** Sent by the lock to a queued holder when its agents are granted. */
-export const leaseGrantedSignal = defineSignal<[{ agentIds: string[] }]>('leaseGranted');
-export const leasesQuery = defineQuery<AgentLockState>('leases');
-
-/** The one lock of a cluster's agents: `agent-lock/<cluster>`. */
-export function agentLockWorkflowId(cluster: string): string {
-  return `agent-lock/${cluster}`;
 }
 
 export const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
@@ -232,7 +154,7 @@ export async function agentLock(input: AgentLockInput): Promise<never> {
         const parsed = AcquireRequestSchema.safeParse(req);
         if (!parsed.success) {
           const problems = formatIssues(parsed.error);
-          throw ApplicationFailure.create({ type: 'INVALID_INPUT', nonRetryable: true, message: `acquire: invalid request: ${problems.join('; ')}`, details: [problems] });
+          throw invalidInput(`acquire: invalid request: ${problems.join('; ')}`, [problems]);
         }
       },
     },

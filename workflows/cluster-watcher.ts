@@ -4,9 +4,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   isCancellation,
   log,
   proxyActivities,
@@ -18,28 +15,9 @@ import {
 import type { Duration } from '@temporalio/common';
 import type { WatchActivities, WatchClusterInput } from '../activities/watch';
 import { formatIssues } from '../src/common/zod-issues';
+import { cancelWaitSignal, registerWaitUpdate, resolvedSignal, waitsQuery } from '../src/contracts';
 import { describeCondition } from '../src/convergence/conditions';
-import {
-  RegisterWaitsSchema,
-  WatchMessages,
-  type RegisterWaits,
-  type CancelWaitInput,
-  type ResolvedInput,
-  type Wait,
-  type WatcherInput,
-} from '../src/convergence/protocol';
-
-/**
- * Registers waits (one or a batch); the validator refuses a malformed one, naming the field. Idempotent per wait
- * id (a wait registered again replaces itself).
- */
-export const registerWaitUpdate = defineUpdate<void, [RegisterWaits]>(WatchMessages.registerWait);
-/** The run no longer waits (met, timed out, cancelled). Unknown ids are ignored. */
-export const cancelWaitSignal = defineSignal<[CancelWaitInput]>(WatchMessages.cancelWait);
-/** The activity signalled these waits' runs. */
-export const resolvedSignal = defineSignal<[ResolvedInput]>(WatchMessages.resolved);
-/** The current waits (the activity reads them with this query: queries add no history). */
-export const waitsQuery = defineQuery<Wait[]>(WatchMessages.waits);
+import { RegisterWaitsSchema, type Wait, type WatcherInput } from '../src/convergence/protocol';
 
 /** Updates a run accepts before it continues as new (the server's hard limit is 2,000 per run). */
 const MAX_UPDATES_PER_RUN = 1_000;

@@ -1,8 +1,6 @@
 import { ApplicationFailure, CancellationScope, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { AgentLockActivities } from '../activities/agent-lock';
-import { leaseGrantedSignal, type AcquireResult, type Lease } from './agent-lock';
-
-export type { Lease } from './agent-lock';
+import { leaseGrantedSignal, type AcquireResult, type Lease } from '../src/contracts';
 
 /** The failure type of a run refused because another run holds one of its agents. */
 export const AGENT_LOCKED = 'AGENT_LOCKED';

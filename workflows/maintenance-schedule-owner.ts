@@ -1,19 +1,7 @@
-import {
-  ActivityFailure,
-  allHandlersFinished,
-  ApplicationFailure,
-  condition,
-  continueAsNew,
-  defineQuery,
-  defineUpdate,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { MaintenanceScheduleActivities } from '../activities/maintenance-schedule';
-import { scheduleChangeProblems, type ScheduleChange, type ScheduleChangeResult } from '../src/maintenance/schedule-change';
-
-export type { MachineRef, ScheduleChange, ScheduleChangeResult } from '../src/maintenance/schedule-change';
+import { changeScheduleUpdate, invalidInput, recentChangesQuery } from '../src/contracts';
+import { scheduleChangeProblems, type ScheduleChangeResult } from '../src/maintenance/schedule-change';
 
 /** A change the owner applied (or found already applied), remembered to answer a repeated requestId. */
 export interface RecentChange extends ScheduleChangeResult {
@@ -25,16 +13,6 @@ export interface MaintenanceScheduleOwnerInput {
   cluster: string;
   /** The dedupe memory carried over continue-as-new (oldest first). */
   recent?: RecentChange[];
-}
-
-/** Add and/or remove machines; answered once the schedule holds the change (or refused by the validator). */
-export const changeScheduleUpdate = defineUpdate<ScheduleChangeResult, [ScheduleChange]>('changeSchedule');
-/** The remembered changes, oldest first. */
-export const recentChangesQuery = defineQuery<RecentChange[]>('recentChanges');
-
-/** The one owner of a cluster's schedule: `maintenance-schedule/<cluster>`. */
-export function maintenanceScheduleOwnerId(cluster: string): string {
-  return `maintenance-schedule/${cluster}`;
 }
 
 /** How many answered requestIds the owner remembers (and carries over continue-as-new). */
@@ -86,12 +64,7 @@ export async function maintenanceScheduleOwner(input: MaintenanceScheduleOwnerIn
       validator: (change) => {
         const problems = scheduleChangeProblems(change);
         if (problems.length > 0) {
-          throw ApplicationFailure.create({
-            type: 'INVALID_INPUT',
-            nonRetryable: true,
-            message: `changeSchedule: invalid change: ${problems.join('; ')}`,
-            details: [problems],
-          });
+          throw invalidInput(`changeSchedule: invalid change: ${problems.join('; ')}`, [problems]);
         }
       },
     },

@@ -2,40 +2,16 @@
  * What a run can wait for, as plain data, and how one GET_AGENTS answers it. Pure: the watcher activity evaluates
  * conditions against its shared read, the watcher workflow validates them in its Update validator, and runs build
  * them, so this module imports nothing that does I/O (only types from src/mesos).
+ *
+ * One table, {@link conditionKinds}: a new kind of condition is one entry (its schema, words, evaluation, and which
+ * agents or machine it concerns, for routing SUBSCRIBE events to it). Everything else (the union schema, `Condition`,
+ * `evaluate`, `describeCondition`, `concernOf`) is derived from it.
  */
 import { z } from 'zod';
-import type { Agent, GetAgents } from '../mesos';
+import { ipFromPid, runsOn, type AgentsView } from '../agents/vocabulary';
+import type { Agent } from '../mesos';
 
-const agentId = z.string({ error: 'must be an agent id string' }).min(1, 'must be a non-empty agent id');
-
-/** A registered agent with `drain_info.state` DRAINED (spec §4: every task terminal and acknowledged). */
-export const AgentDrainedConditionSchema = z.object({ kind: z.literal('agentDrained'), agentId }).strict();
-/** The agent is no longer among GET_AGENTS' registered agents (removed, unreachable, marked gone). */
-export const AgentRemovedConditionSchema = z.object({ kind: z.literal('agentRemoved'), agentId }).strict();
-/**
- * A registered agent runs on the machine: hostname equal case-insensitively, and the ip from its pid
- * (`slave(1)@IP:PORT`) equal exactly — the MachineID Mesos matches in the maintenance schedule. `excludeAgentId`
- * skips one agent (the old id of an agent that comes back under a new one, spec §10).
- */
-export const AgentOnMachineConditionSchema = z
-  .object({
-    kind: z.literal('agentOnMachine'),
-    hostname: z.string({ error: 'must be a hostname string' }).min(1, 'must be a non-empty hostname'),
-    ip: z.string({ error: 'must be an ip string' }).min(1, 'must be a non-empty ip'),
-    excludeAgentId: agentId.optional(),
-  })
-  .strict();
-/** A registered agent that is active, not deactivated, and has no drain info (e.g. after REACTIVATE_AGENT). */
-export const AgentActiveConditionSchema = z.object({ kind: z.literal('agentActive'), agentId }).strict();
-
-/** Every condition a run can wait for, discriminated on `kind`. */
-export const ConditionSchema = z.discriminatedUnion(
-  'kind',
-  [AgentDrainedConditionSchema, AgentRemovedConditionSchema, AgentOnMachineConditionSchema, AgentActiveConditionSchema],
-  { error: (issue) => (issue.code === 'invalid_union' ? 'must be one of agentDrained, agentRemoved, agentOnMachine, agentActive' : undefined) },
-);
-export type Condition = z.infer<typeof ConditionSchema>;
-export type ConditionKind = Condition['kind'];
+export type { AgentsView };
 
 /** What the read showed about the agent a condition is about: small and JSON-safe (it goes into histories). */
 export interface Observation {
@@ -47,15 +23,19 @@ export interface Observation {
   drainState?: 'NONE' | 'DRAINING' | 'DRAINED';
   /** True when the agent (or, for agentOnMachine, an agent on the machine) is among the registered agents. */
   registered: boolean;
+  /** True when the master lists the agent under `recovered_agents`: it should re-register soon (after a failover). */
+  recovering?: boolean;
 }
 
+/**
+ * One evaluation: `met`, or `impossible` (the condition can no longer become true, e.g. the agent whose DRAINED is
+ * awaited is gone; with the reason), or neither (pending).
+ */
 export interface Evaluation {
   met: boolean;
+  impossible?: string;
   observation: Observation;
 }
-
-/** The part of a GET_AGENTS response conditions read. */
-export type AgentsView = Pick<GetAgents, 'agents'>;
 
 /** The agents and machine a condition is about: the watcher routes SUBSCRIBE events to waits with it. */
 export interface Concern {
@@ -63,54 +43,136 @@ export interface Concern {
   machine?: { hostname: string; ip: string };
 }
 
-/** `slave(1)@10.0.0.3:5051` → `10.0.0.3`: the ip Mesos uses in the agent's MachineID. */
-export function ipFromPid(pid: string | undefined): string | undefined {
-  const match = pid ? /@([^:@]+):\d+$/.exec(pid) : null;
-  return match ? match[1] : undefined;
+interface KindSpec<S extends z.ZodType> {
+  schema: S;
+  /** A short description for logs and progress ("agent S1 DRAINED"). */
+  describe: (condition: z.infer<S>) => string;
+  evaluate: (condition: z.infer<S>, view: AgentsView) => Evaluation;
+  concerns: (condition: z.infer<S>) => Concern;
+}
+
+const kind = <S extends z.ZodType>(spec: KindSpec<S>): KindSpec<S> => spec;
+
+const agentId = z.string({ error: 'must be an agent id string' }).min(1, 'must be a non-empty agent id');
+const byAgent = <K extends string>(name: K) => z.object({ kind: z.literal(name), agentId }).strict();
+const aboutAgent = (c: { agentId: string }): Concern => ({ agentIds: [c.agentId] });
+
+/** Every kind of condition a run can wait for. */
+export const conditionKinds = {
+  /** A registered agent with `drain_info.state` DRAINED (spec §4: every task terminal and acknowledged). */
+  agentDrained: kind({
+    schema: byAgent('agentDrained'),
+    describe: (c) => `agent ${c.agentId} DRAINED`,
+    evaluate: (c, view) => {
+      const { agent, observation } = find(view, c.agentId);
+      if (agent) return { met: agent.drain_info?.state === 'DRAINED', observation };
+      return gone(observation, `agent ${c.agentId} left the cluster before it was DRAINED`);
+    },
+    concerns: aboutAgent,
+  }),
+  /** The agent is neither registered nor recovering (removed, unreachable, marked gone). */
+  agentRemoved: kind({
+    schema: byAgent('agentRemoved'),
+    describe: (c) => `agent ${c.agentId} removed`,
+    evaluate: (c, view) => {
+      const { observation } = find(view, c.agentId);
+      return { met: !observation.registered && !observation.recovering, observation };
+    },
+    concerns: aboutAgent,
+  }),
+  /**
+   * A registered agent runs on the machine: hostname equal case-insensitively, and the ip from its pid equal
+   * exactly — the MachineID Mesos matches in the maintenance schedule. `excludeAgentId` skips one agent (the old id
+   * of an agent that comes back under a new one, spec §10).
+   */
+  agentOnMachine: kind({
+    schema: z
+      .object({
+        kind: z.literal('agentOnMachine'),
+        hostname: z.string({ error: 'must be a hostname string' }).min(1, 'must be a non-empty hostname'),
+        ip: z.string({ error: 'must be an ip string' }).min(1, 'must be a non-empty ip'),
+        excludeAgentId: agentId.optional(),
+      })
+      .strict(),
+    describe: (c) => `an agent registered on ${c.hostname}/${c.ip}${c.excludeAgentId ? ` other than ${c.excludeAgentId}` : ''}`,
+    evaluate: (c, view) => {
+      const agent = view.agents.find((a) => a.agent_info.id?.value !== c.excludeAgentId && runsOn(a, c));
+      if (agent) return { met: true, observation: observe(agent) };
+      const recovering = (view.recovered_agents ?? []).some((a) => a.hostname.toLowerCase() === c.hostname.toLowerCase() && a.id?.value !== c.excludeAgentId);
+      return { met: false, observation: { hostname: c.hostname, ip: c.ip, registered: false, ...(recovering ? { recovering } : {}) } };
+    },
+    concerns: (c) => ({ agentIds: [], machine: { hostname: c.hostname, ip: c.ip } }),
+  }),
+  /** A registered agent that is active, not deactivated, and has no drain info (e.g. after REACTIVATE_AGENT). */
+  agentActive: kind({
+    schema: byAgent('agentActive'),
+    describe: (c) => `agent ${c.agentId} active`,
+    evaluate: (c, view) => {
+      const { agent, observation } = find(view, c.agentId);
+      if (agent) return { met: agent.active && !agent.deactivated && agent.drain_info === undefined, observation };
+      return gone(observation, `agent ${c.agentId} left the cluster`);
+    },
+    concerns: aboutAgent,
+  }),
+  /**
+   * The agent's drain is no longer in progress: DRAINED, no drain info, or the agent is gone (nothing left to wait
+   * for). Mesos refuses REACTIVATE_AGENT while DRAINING, so a compensation waits for this before reactivating.
+   */
+  agentDrainSettled: kind({
+    schema: byAgent('agentDrainSettled'),
+    describe: (c) => `agent ${c.agentId} DRAINED (Mesos refuses REACTIVATE_AGENT while DRAINING)`,
+    evaluate: (c, view) => {
+      const { agent, observation } = find(view, c.agentId);
+      if (agent) return { met: agent.drain_info?.state !== 'DRAINING', observation };
+      return { met: !observation.recovering, observation };
+    },
+    concerns: aboutAgent,
+  }),
+  /** The agent is registered with the leading master (again, after a failover listed it under `recovered_agents`). */
+  agentRegistered: kind({
+    schema: byAgent('agentRegistered'),
+    describe: (c) => `agent ${c.agentId} re-registered with the leading master`,
+    evaluate: (c, view) => {
+      const { agent, observation } = find(view, c.agentId);
+      if (agent) return { met: true, observation };
+      return gone(observation, `agent ${c.agentId} is no longer known to the master (removed or marked unreachable)`);
+    },
+    concerns: aboutAgent,
+  }),
+};
+
+type Kinds = typeof conditionKinds;
+export type ConditionKind = keyof Kinds;
+/** Every condition a run can wait for, discriminated on `kind`. */
+export type Condition = { [K in ConditionKind]: z.infer<Kinds[K]['schema']> }[ConditionKind];
+/** One condition of the union, by kind. */
+export type ConditionOf<K extends ConditionKind> = Extract<Condition, { kind: K }>;
+
+export const CONDITION_KINDS = Object.keys(conditionKinds) as ConditionKind[];
+
+const schemas = Object.values(conditionKinds).map((k) => k.schema) as unknown as [z.ZodObject, z.ZodObject, ...z.ZodObject[]];
+/** The union's schema: the watcher's Update validator and the registering activity check every wait with it. */
+export const ConditionSchema = z.discriminatedUnion('kind', schemas, {
+  error: (issue) => (issue.code === 'invalid_union' ? `must be one of ${CONDITION_KINDS.join(', ')}` : undefined),
+}) as unknown as z.ZodType<Condition>;
+
+function spec<K extends ConditionKind>(condition: ConditionOf<K>): KindSpec<z.ZodType<ConditionOf<K>>> {
+  return conditionKinds[condition.kind] as unknown as KindSpec<z.ZodType<ConditionOf<K>>>;
 }
 
 /** A short description for logs and progress ("agent S1 DRAINED"). */
 export function describeCondition(c: Condition): string {
-  switch (c.kind) {
-    case 'agentDrained':
-      return `agent ${c.agentId} DRAINED`;
-    case 'agentRemoved':
-      return `agent ${c.agentId} removed`;
-    case 'agentOnMachine':
-      return `an agent registered on ${c.hostname}/${c.ip}${c.excludeAgentId ? ` other than ${c.excludeAgentId}` : ''}`;
-    case 'agentActive':
-      return `agent ${c.agentId} active`;
-  }
+  return spec(c).describe(c);
 }
 
 /** Evaluates `condition` against one GET_AGENTS answer. */
 export function evaluate(condition: Condition, view: AgentsView): Evaluation {
-  switch (condition.kind) {
-    case 'agentDrained': {
-      const agent = byId(view, condition.agentId);
-      return { met: agent?.drain_info?.state === 'DRAINED', observation: observe(agent, condition.agentId) };
-    }
-    case 'agentRemoved': {
-      const agent = byId(view, condition.agentId);
-      return { met: agent === undefined, observation: observe(agent, condition.agentId) };
-    }
-    case 'agentActive': {
-      const agent = byId(view, condition.agentId);
-      const met = agent !== undefined && agent.active && !agent.deactivated && agent.drain_info === undefined;
-      return { met, observation: observe(agent, condition.agentId) };
-    }
-    case 'agentOnMachine': {
-      const agent = view.agents.find((a) => a.agent_info.id?.value !== condition.excludeAgentId && onMachine(a, condition));
-      if (agent) return { met: true, observation: observe(agent) };
-      return { met: false, observation: { hostname: condition.hostname, ip: condition.ip, registered: false } };
-    }
-  }
+  return spec(condition).evaluate(condition, view);
 }
 
 /** The agents and machine `condition` is about. */
 export function concernOf(condition: Condition): Concern {
-  if (condition.kind === 'agentOnMachine') return { agentIds: [], machine: { hostname: condition.hostname, ip: condition.ip } };
-  return { agentIds: [condition.agentId] };
+  return spec(condition).concerns(condition);
 }
 
 /**
@@ -124,20 +186,26 @@ export function concernsAgent(condition: Condition, agent: { agentId?: string; h
   return agent.hostname.toLowerCase() === concern.machine.hostname.toLowerCase() && agent.ip === concern.machine.ip;
 }
 
-function byId(view: AgentsView, id: string): Agent | undefined {
-  return view.agents.find((a) => a.agent_info.id?.value === id);
+export { ipFromPid };
+
+function find(view: AgentsView, id: string): { agent?: Agent; observation: Observation } {
+  const agent = view.agents.find((a) => a.agent_info.id?.value === id);
+  if (agent) return { agent, observation: observe(agent) };
+  const recovered = (view.recovered_agents ?? []).find((a) => a.id?.value === id);
+  if (recovered) return { observation: { agentId: id, hostname: recovered.hostname, registered: false, recovering: true } };
+  return { observation: { agentId: id, registered: false } };
 }
 
-function onMachine(agent: Agent, machine: { hostname: string; ip: string }): boolean {
-  return agent.agent_info.hostname.toLowerCase() === machine.hostname.toLowerCase() && ipFromPid(agent.pid) === machine.ip;
+/** Not registered: pending while the master lists it as recovering, else impossible. */
+function gone(observation: Observation, reason: string): Evaluation {
+  return observation.recovering ? { met: false, observation } : { met: false, impossible: reason, observation };
 }
 
-function observe(agent: Agent | undefined, id?: string): Observation {
-  if (!agent) return { ...(id !== undefined ? { agentId: id } : {}), registered: false };
+function observe(agent: Agent): Observation {
   const state = agent.drain_info?.state;
   const ip = ipFromPid(agent.pid);
   return {
-    agentId: agent.agent_info.id?.value ?? id,
+    agentId: agent.agent_info.id?.value,
     hostname: agent.agent_info.hostname,
     ...(ip !== undefined ? { ip } : {}),
     active: agent.active,

@@ -1,18 +1,10 @@
 /**
- * The contract between runs, the per-cluster watcher workflow and the watcher activity: workflow id, message
- * names and the shape of a registered wait. Plain data and names only, so that the activities (which must not
+ * The contract between runs, the per-cluster watcher workflow and the watcher activity: message names and the
+ * shape of a registered wait (the watcher's workflow id is in src/contracts/ids.ts). Plain data and names only, so that the activities (which must not
  * import workflow code) and the workflows (which must not import activities) share it.
  */
 import { z } from 'zod';
 import { ConditionSchema, type Condition, type Observation } from './conditions';
-
-/** The watcher workflow's type (workflows/cluster-watcher.ts `clusterWatcher`). */
-export const WATCHER_WORKFLOW_TYPE = 'clusterWatcher';
-
-/** One watcher per cluster: its workflow id. */
-export function watcherWorkflowId(cluster: string): string {
-  return `cluster-watcher/${cluster}`;
-}
 
 /** Message names of the watcher workflow and of waiting runs. */
 export const WatchMessages = {
@@ -35,6 +27,8 @@ export const WaitSchema = z
     workflowId: z.string({ error: 'must be a string' }).min(1, 'must be a non-empty string'),
     runId: z.string({ error: 'must be a string' }).min(1, 'must be a non-empty string'),
     condition: ConditionSchema,
+    /** Signal the run also when the condition can no longer hold (e.g. the agent is gone), not only when it holds. */
+    reportImpossible: z.boolean({ error: 'must be true or false' }).optional(),
   })
   .strict();
 export type Wait = z.infer<typeof WaitSchema>;
@@ -56,6 +50,8 @@ export interface ResolvedInput {
 export interface ConditionMetInput {
   waitId: string;
   observation: Observation;
+  /** Set when the condition can no longer hold (only for waits registered with `reportImpossible`): why. */
+  impossible?: string;
 }
 
 export interface WatcherInput {

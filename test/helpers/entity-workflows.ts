@@ -5,9 +5,9 @@
  */
 import { condition, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { MaintenanceScheduleActivities } from '../../activities/maintenance-schedule';
-import type { Lease } from '../../workflows/agent-lock';
+import type { Lease } from '../../src/contracts';
 import { withAgentLease } from '../../workflows/leases';
-import type { ScheduleChange, ScheduleChangeResult } from '../../workflows/maintenance-schedule-owner';
+import type { ScheduleChange, ScheduleChangeResult } from '../../src/maintenance/schedule-change';
 
 export { agentLock } from '../../workflows/agent-lock';
 export { maintenanceScheduleOwner } from '../../workflows/maintenance-schedule-owner';

@@ -2,7 +2,8 @@ import { WithStartWorkflowOperation, WorkflowFailedError, WorkflowUpdateFailedEr
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createAgentLockActivities } from '../../../activities/agent-lock';
-import { acquireUpdate, agentLock, agentLockWorkflowId, leasesQuery, type AgentLockState } from '../../../workflows/agent-lock';
+import { acquireUpdate, agentLockWorkflowId, leasesQuery, type AgentLockState } from '../../../src/contracts';
+import { agentLock } from '../../../workflows/agent-lock';
 import { finishSignal, holderStateQuery, type leaseHolder } from '../../helpers/entity-workflows';
 import { holderReaches, pollUntil } from '../../helpers/holders';
 import { testClient, testWorkerConnection, uniqueName } from '../../helpers/temporal';

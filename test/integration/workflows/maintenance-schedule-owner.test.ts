@@ -6,13 +6,9 @@ import { ClusterRegistry } from '../../../src/clusters';
 import { parseConfig } from '../../../src/config';
 import type { MachineRef } from '../../../src/maintenance/schedule-change';
 import { startCluster, type SimCluster } from '../../../src/sim';
-import {
-  changeScheduleUpdate,
-  maintenanceScheduleOwnerId,
-  recentChangesQuery,
-  type RecentChange,
-  type ScheduleChangeResult,
-} from '../../../workflows/maintenance-schedule-owner';
+import { changeScheduleUpdate, maintenanceScheduleOwnerId, recentChangesQuery } from '../../../src/contracts';
+import type { ScheduleChangeResult } from '../../../src/maintenance/schedule-change';
+import type { RecentChange } from '../../../workflows/maintenance-schedule-owner';
 import { testClient, testWorkerConnection, uniqueName } from '../../helpers/temporal';
 import { neverCalledMaster, type StubServer } from '../../helpers/mesos-stub-server';
 

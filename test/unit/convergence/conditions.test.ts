@@ -17,6 +17,11 @@ function view(...agents: Record<string, unknown>[]): GetAgents {
   return GetAgentsSchema.parse({ agents });
 }
 
+/** Right after a master failover: `recovered` are known from the registry, not yet re-registered. */
+function failedOver(recovered: string[], ...agents: Record<string, unknown>[]): GetAgents {
+  return GetAgentsSchema.parse({ agents, recovered_agents: recovered.map((id) => ({ id: { value: id }, hostname: `agent-${id.replace(/\D/g, '')}.sim.local` })) });
+}
+
 const draining = { state: 'DRAINING', config: { mark_gone: false } };
 const drained = { state: 'DRAINED', config: { mark_gone: false } };
 
@@ -28,12 +33,14 @@ describe('conditions', () => {
       [{ kind: 'agentOnMachine', hostname: 'h', ip: '10.0.0.1' }],
       [{ kind: 'agentOnMachine', hostname: 'h', ip: '10.0.0.1', excludeAgentId: 'S1' }],
       [{ kind: 'agentActive', agentId: 'S1' }],
+      [{ kind: 'agentDrainSettled', agentId: 'S1' }],
+      [{ kind: 'agentRegistered', agentId: 'S1' }],
     ])('accepts %j', (c) => {
       expect(ConditionSchema.parse(c)).toEqual(c);
     });
 
     it.each([
-      [{ kind: 'agentGone', agentId: 'S1' }, 'kind: must be one of agentDrained, agentRemoved, agentOnMachine, agentActive'],
+      [{ kind: 'agentGone', agentId: 'S1' }, 'kind: must be one of agentDrained, agentRemoved, agentOnMachine, agentActive, agentDrainSettled, agentRegistered'],
       [{ kind: 'agentDrained' }, 'agentId: must be an agent id string'],
       [{ kind: 'agentDrained', agentId: '' }, 'agentId: must be a non-empty agent id'],
       [{ kind: 'agentOnMachine', hostname: 'h' }, 'ip: must be an ip string'],
@@ -61,8 +68,39 @@ describe('conditions', () => {
       expect(evaluate(c, view(agent('S1', { drain_info: draining, deactivated: true })))).toMatchObject({ met: false, observation: { drainState: 'DRAINING' } });
       expect(evaluate(c, view(agent('S1')))).toMatchObject({ met: false, observation: { drainState: 'NONE', registered: true } });
     });
-    it('is not met, and says so, when the agent is not registered', () => {
-      expect(evaluate(c, view(agent('S2', { drain_info: drained })))).toEqual({ met: false, observation: { agentId: 'S1', registered: false } });
+    it('can no longer be met, and says why, when the agent is not registered', () => {
+      expect(evaluate(c, view(agent('S2', { drain_info: drained })))).toEqual({
+        met: false,
+        impossible: 'agent S1 left the cluster before it was DRAINED',
+        observation: { agentId: 'S1', registered: false },
+      });
+    });
+    it('is pending (not impossible) while the master lists the agent as recovered after a failover', () => {
+      expect(evaluate(c, failedOver(['S1'], agent('S2')))).toEqual({
+        met: false,
+        observation: { agentId: 'S1', hostname: 'agent-1.sim.local', registered: false, recovering: true },
+      });
+    });
+  });
+
+  describe('agentDrainSettled', () => {
+    const c: Condition = { kind: 'agentDrainSettled', agentId: 'S1' };
+    it('is met once the agent is not DRAINING (DRAINED, no drain info, or gone), not while it recovers', () => {
+      expect(evaluate(c, view(agent('S1', { drain_info: draining }))).met).toBe(false);
+      expect(evaluate(c, view(agent('S1', { drain_info: drained }))).met).toBe(true);
+      expect(evaluate(c, view(agent('S1'))).met).toBe(true);
+      expect(evaluate(c, view(agent('S2'))).met).toBe(true);
+      expect(evaluate(c, failedOver(['S1'])).met).toBe(false);
+    });
+  });
+
+  describe('agentRegistered', () => {
+    const c: Condition = { kind: 'agentRegistered', agentId: 'S1' };
+    it('is met once a recovered agent re-registers; impossible when the master forgot it', () => {
+      expect(evaluate(c, failedOver(['S1']))).toMatchObject({ met: false, observation: { recovering: true } });
+      expect(evaluate(c, failedOver(['S1'])).impossible).toBeUndefined();
+      expect(evaluate(c, view(agent('S1'))).met).toBe(true);
+      expect(evaluate(c, view()).impossible).toMatch(/no longer known to the master/);
     });
   });
 
@@ -70,6 +108,7 @@ describe('conditions', () => {
     const c: Condition = { kind: 'agentRemoved', agentId: 'S1' };
     it('is met once the agent is not among the registered agents', () => {
       expect(evaluate(c, view(agent('S2')))).toEqual({ met: true, observation: { agentId: 'S1', registered: false } });
+      expect(evaluate(c, failedOver(['S1'])).met).toBe(false);
       expect(evaluate(c, view(agent('S1'), agent('S2')))).toMatchObject({ met: false, observation: { registered: true, agentId: 'S1' } });
     });
   });

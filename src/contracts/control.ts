@@ -1,0 +1,62 @@
+/**
+ * The one control surface of every runbook run (design.md): what each control message carries and answers. The
+ * same messages are accepted as Updates (validated before they touch state, answered with a {@link ControlAck}) and
+ * as Signals (a parent run steering its children; a refused Signal is shown in the run's progress).
+ */
+
+/** The control actions, in the order the CLI and docs list them. */
+export const CONTROL_ACTIONS = ['approve', 'pause', 'resume', 'abort', 'complete', 'extend', 'skip'] as const;
+export type ControlAction = (typeof CONTROL_ACTIONS)[number];
+
+/**
+ * Who sent a message, as the surface it came through knows them (the CLI's user, the chat user). Temporal does not
+ * authenticate senders: the run checks names against the configuration's policy.
+ */
+export interface Actor {
+  by?: string;
+}
+/** `confirm`: the target a destructive step names (an agent id, a persistence id), typed by the approver. */
+export type ApproveInput = { approver: string; reason: string; confirm?: string };
+export type ReasonInput = Actor & { reason: string };
+export type ExtendInput = Actor & { minutes: number };
+export type CompleteInput = Actor & { note?: string };
+
+/** What each action takes. */
+export interface ControlInputs {
+  approve: ApproveInput;
+  pause: ReasonInput;
+  resume: Actor;
+  abort: ReasonInput;
+  complete: CompleteInput;
+  extend: ExtendInput;
+  skip: ReasonInput;
+}
+
+/** What every control Update answers: the phase after it was applied, and a line saying what it did. */
+export interface ControlAck {
+  phase: string;
+  message: string;
+}
+
+/**
+ * The approval policy of one run, from the worker's configuration (never from the run's input).
+ * - `approvers`: names allowed to approve; empty = anyone who can send an Update to the run.
+ * - `alwaysRequireApproval`: the configuration forces approval, whatever the input says.
+ * - `fourEyes`: the run's initiator may not approve it.
+ * - `requiredApprovals`: how many distinct approvers each approval needs (default 1).
+ */
+export interface ApprovalPolicy {
+  approvers: string[];
+  alwaysRequireApproval: boolean;
+  fourEyes: boolean;
+  requiredApprovals: number;
+}
+
+/** An approval given to a run, recorded in its progress. */
+export interface ApprovalRecord {
+  /** What was approved (the approval step's words). */
+  what: string;
+  approver: string;
+  reason: string;
+  at: string;
+}

@@ -1,0 +1,61 @@
+/**
+ * Every Update, Signal and Query definition of the project's workflows, in one sandbox-safe place: workflow code
+ * sets handlers for them, activities and clients send them. (`define*` only builds a name with a type; it may be
+ * imported outside the sandbox.)
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ScheduleChange, ScheduleChangeResult } from '../maintenance/schedule-change';
+import type { ConditionMetInput, RegisterWaits, CancelWaitInput, ResolvedInput, Wait } from '../convergence/protocol';
+import { WatchMessages } from '../convergence/protocol';
+import type { ControlAck, ControlInputs } from './control';
+import type { AcquireRequest, AcquireResult, AgentLockState, ReleaseRequest } from './lock';
+import type { Progress } from './progress';
+
+// ── Every runbook run: the control surface ───────────────────────────────────────────────────────────────────────
+/** Each control action as an Update (validated, answered) ... */
+export const controlUpdates = {
+  approve: defineUpdate<ControlAck, [ControlInputs['approve']]>('approve'),
+  pause: defineUpdate<ControlAck, [ControlInputs['pause']]>('pause'),
+  resume: defineUpdate<ControlAck, [ControlInputs['resume']]>('resume'),
+  abort: defineUpdate<ControlAck, [ControlInputs['abort']]>('abort'),
+  complete: defineUpdate<ControlAck, [ControlInputs['complete']]>('complete'),
+  extend: defineUpdate<ControlAck, [ControlInputs['extend']]>('extend'),
+  skip: defineUpdate<ControlAck, [ControlInputs['skip']]>('skip'),
+} as const;
+/** ... and as a Signal of the same name (a parent run steering a child: workflows cannot send Updates). */
+export const controlSignals = {
+  approve: defineSignal<[ControlInputs['approve']]>('approve'),
+  pause: defineSignal<[ControlInputs['pause']]>('pause'),
+  resume: defineSignal<[ControlInputs['resume']]>('resume'),
+  abort: defineSignal<[ControlInputs['abort']]>('abort'),
+  complete: defineSignal<[ControlInputs['complete']]>('complete'),
+  extend: defineSignal<[ControlInputs['extend']]>('extend'),
+  skip: defineSignal<[ControlInputs['skip']]>('skip'),
+} as const;
+/** The run's progress: phase, steps, current wait, allowed actions, events. */
+export const progressQuery = defineQuery<Progress>('progress');
+
+// ── The agent lock (agent-lock/<cluster>) ────────────────────────────────────────────────────────────────────────
+export const acquireUpdate = defineUpdate<AcquireResult, [AcquireRequest]>('acquire');
+export const releaseSignal = defineSignal<[ReleaseRequest]>('release');
+/** Sent by the lock to a queued holder when its agents are granted. */
+export const leaseGrantedSignal = defineSignal<[{ agentIds: string[] }]>('leaseGranted');
+export const leasesQuery = defineQuery<AgentLockState>('leases');
+
+// ── The maintenance schedule's owner (maintenance-schedule/<cluster>) ────────────────────────────────────────────
+/** Add and/or remove machines; answered once the schedule holds the change (or refused by the validator). */
+export const changeScheduleUpdate = defineUpdate<ScheduleChangeResult, [ScheduleChange]>('changeSchedule');
+/** The remembered changes, oldest first. */
+export const recentChangesQuery = defineQuery<(ScheduleChangeResult & { at: string })[]>('recentChanges');
+
+// ── The cluster's convergence watcher (cluster-watcher/<cluster>) and waiting runs ───────────────────────────────
+/** Registers waits (one or a batch); idempotent per wait id. */
+export const registerWaitUpdate = defineUpdate<void, [RegisterWaits]>(WatchMessages.registerWait);
+/** The run no longer waits (timed out, skipped, cancelled). Unknown ids are ignored. */
+export const cancelWaitSignal = defineSignal<[CancelWaitInput]>(WatchMessages.cancelWait);
+/** The watcher activity signalled these waits' runs. */
+export const resolvedSignal = defineSignal<[ResolvedInput]>(WatchMessages.resolved);
+/** The current waits (the activity reads them with this query: queries add no history). */
+export const waitsQuery = defineQuery<Wait[]>(WatchMessages.waits);
+/** Sent by the watcher to a waiting run when its condition holds (or can no longer hold). */
+export const conditionMetSignal = defineSignal<[ConditionMetInput]>(WatchMessages.conditionMet);
