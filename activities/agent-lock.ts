@@ -1,6 +1,6 @@
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { acquireUpdate, agentLockWorkflowId, EntityWorkflowTypes, releaseSignal, type AcquireRequest, type AcquireResult, type ReleaseRequest, type RunRef } from '../src/contracts';
+import { acquireUpdate, agentLockWorkflowId, EntityWorkflowTypes, leasesQuery, releaseSignal, type AcquireRequest, type AcquireResult, type AgentLockState, type ReleaseRequest, type RunRef } from '../src/contracts';
 import { asActivity, updateFailure } from './errors';
 
 export interface AgentLockActivityDeps {
@@ -44,6 +44,22 @@ export function createAgentLockActivities({ temporal }: AgentLockActivityDeps) {
           signalArgs: [request],
           workflowIdConflictPolicy: 'USE_EXISTING',
         });
+      });
+    },
+
+    /** Who holds or waits for these agents now (the lock's state, by a query: no history); none when no lock runs. */
+    async leaseHolders(input: { cluster: string; agentIds: string[] }): Promise<AgentLockState> {
+      return asActivity(async () => {
+        try {
+          const state = await client.workflow.getHandle(agentLockWorkflowId(input.cluster)).query(leasesQuery);
+          return {
+            leases: state.leases.filter((l) => input.agentIds.includes(l.agentId)),
+            queue: state.queue.filter((q) => q.agentIds.some((a) => input.agentIds.includes(a))),
+          };
+        } catch (err) {
+          if (err instanceof WorkflowNotFoundError) return { leases: [], queue: [] };
+          throw err;
+        }
       });
     },
 

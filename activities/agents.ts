@@ -1,56 +1,66 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { drainSkip } from '../src/agents/decisions';
+import { isTerminalTaskState, lookupAgent, summarizeAgent, type AgentsView } from '../src/agents/vocabulary';
 import type { ClusterRegistry } from '../src/clusters';
+import { invalidInput, runbookFailure } from '../src/contracts';
 import type { Agent, GetTasks, Task } from '../src/mesos';
 import { asActivity } from './errors';
-import type { AgentRef, AgentSummary, DrainAgentActivityInput, DrainStatus, FindAgentInput, StepOutcome, TaskSummary } from './types';
+import type { AgentRef, AgentState, DrainAgentActivityInput, DrainStatus, FindAgentInput, FoundAgent, StepOutcome, TaskSummary } from './types';
 
 export interface AgentActivityDeps {
   clusters: ClusterRegistry;
 }
 
-const TERMINAL = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_LOST', 'TASK_ERROR', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR']);
 const SHOWN_TASKS = 10;
 
 /**
- * Activities over one agent: find it, drain it, read its drain status, reactivate it. Each mutating activity reads
- * the state first and skips a change that already holds (design.md: read, decide, write, verify), so a retry after
- * a lost response, a worker crash or a failover never applies a change twice.
+ * Activities over one agent: find it, read it, drain it, read its drain status, reactivate it. Each mutating
+ * activity reads the state first and skips a change that already holds (design.md: read, decide, write, verify),
+ * so a retry after a lost response, a worker crash or a failover never applies a change twice.
+ *
+ * Right after a master failover an agent is listed under `recovered_agents` until it re-registers: a mutating
+ * activity then fails non-retryably with `AGENT_RECOVERING` (details: the agent id), and the runbook kit waits for
+ * the agent to re-register before it runs the step again; it is never reported as missing.
  */
 export function createAgentActivities({ clusters }: AgentActivityDeps) {
-  async function readAgent(cluster: string, agentId: string): Promise<Agent | undefined> {
-    const { agents } = await clusters.master(cluster).getAgents();
-    return agents.find((a) => a.agent_info.id?.value === agentId);
+  /** The registered agent, or a failure: `AGENT_RECOVERING` while it re-registers, `AGENT_GONE` once it is gone. */
+  async function registeredAgent(cluster: string, agentId: string): Promise<Agent> {
+    const view = await clusters.master(cluster).getAgents();
+    const found = lookupAgent(view, { agentId }, cluster);
+    if (found.kind === 'found') return found.agent;
+    if (found.kind === 'recovering') throw recovering(found.agentId, found.message);
+    throw runbookFailure('AGENT_GONE', `agent '${agentId}' is no longer registered in cluster '${cluster}'`);
   }
 
   return {
     /**
-     * Finds the one registered agent named by id or hostname. Fails non-retryably with `INVALID_INPUT` naming the
-     * field when no agent matches, or when a hostname matches several (listing them).
+     * Finds the one agent named by id or hostname, for start paths. An agent the master lists as recovered after a
+     * failover is found (`recovering`), not missing. Fails non-retryably with `INVALID_INPUT` naming the field when
+     * no agent matches, or when a hostname matches several (listing them).
      */
-    async findAgent(input: FindAgentInput): Promise<AgentSummary> {
+    async findAgent(input: FindAgentInput): Promise<FoundAgent> {
       return asActivity(async () => {
-        const { agents, recovered_agents } = await clusters.master(input.cluster).getAgents();
-        if (input.agentId) {
-          const found = agents.find((a) => a.agent_info.id?.value === input.agentId);
-          if (found) return summarizeAgent(found);
-          const recovered = recovered_agents.some((a) => a.id?.value === input.agentId);
-          throw invalid(
-            recovered
-              ? `agentId: agent '${input.agentId}' is recovered from the registry but not yet re-registered in cluster '${input.cluster}'; retry once it re-registers`
-              : `agentId: no agent '${input.agentId}' is registered in cluster '${input.cluster}' (${agents.length} agents registered${sample(agents.map((a) => a.agent_info.id?.value ?? '?'))})`,
-          );
+        const found = lookupAgent(await clusters.master(input.cluster).getAgents(), input, input.cluster);
+        switch (found.kind) {
+          case 'found':
+            return { kind: 'found', agent: summarizeAgent(found.agent) };
+          case 'recovering':
+            return { kind: 'recovering', agentId: found.agentId, hostname: found.hostname, message: found.message };
+          default:
+            throw invalidInput(found.message);
         }
-        const hostname = (input.hostname ?? '').toLowerCase();
-        const matches = agents.filter((a) => a.agent_info.hostname.toLowerCase() === hostname);
-        if (matches.length === 1) return summarizeAgent(matches[0]);
-        if (matches.length === 0) {
-          throw invalid(`hostname: no registered agent has hostname '${input.hostname}' in cluster '${input.cluster}'${sample(agents.map((a) => a.agent_info.hostname))}`);
-        }
-        throw invalid(
-          `hostname: '${input.hostname}' matches ${matches.length} agents in cluster '${input.cluster}': ${matches
-            .map((a) => `${a.agent_info.id?.value} (${a.pid ?? 'no pid'})`)
-            .join(', ')}; give agentId instead`,
-        );
+      });
+    },
+
+    /**
+     * One read of the agent (GET_AGENTS) for a step's decision: registered, or no longer. Fails non-retryably with
+     * `AGENT_RECOVERING` while the master lists it as recovered after a failover (the kit waits, then reads again).
+     */
+    async readAgent(input: AgentRef): Promise<AgentState> {
+      return asActivity(async () => {
+        const state = agentState(await clusters.master(input.cluster).getAgents(), input.agentId);
+        if (state.recovering) throw recovering(input.agentId, `agent ${input.agentId} is known to the master of cluster '${input.cluster}' from its registry after a failover but has not re-registered with the new leader yet`);
+        return state;
       });
     },
 
@@ -60,12 +70,8 @@ export function createAgentActivities({ clusters }: AgentActivityDeps) {
      */
     async drainAgent(input: DrainAgentActivityInput): Promise<StepOutcome> {
       return asActivity(async () => {
-        const agent = await readAgent(input.cluster, input.agentId);
-        if (!agent) throw invalid(`agentId: agent '${input.agentId}' is no longer registered in cluster '${input.cluster}'`);
-        const drain = agent.drain_info;
-        if (drain && (drain.state === 'DRAINING' || drain.state === 'DRAINED') && sameConfig(drain.config, input)) {
-          return { applied: false, note: `already ${drain.state}` };
-        }
+        const skip = drainSkip(summarizeAgent(await registeredAgent(input.cluster, input.agentId)), input);
+        if (skip) return { applied: false, note: skip };
         await clusters.master(input.cluster).drainAgent({
           agentId: input.agentId,
           maxGracePeriodSeconds: input.maxGracePeriodSeconds,
@@ -79,11 +85,12 @@ export function createAgentActivities({ clusters }: AgentActivityDeps) {
     async agentDrainStatus(input: AgentRef): Promise<DrainStatus> {
       return asActivity(async () => {
         const master = clusters.master(input.cluster);
-        const [agent, tasks] = await Promise.all([readAgent(input.cluster, input.agentId), master.getTasks()]);
+        const [view, tasks] = await Promise.all([master.getAgents(), master.getTasks()]);
+        const { agent } = agentState(view, input.agentId);
         const remaining = remainingTasks(tasks, input.agentId);
         return {
           registered: agent !== undefined,
-          agent: agent ? summarizeAgent(agent) : undefined,
+          agent,
           remainingTaskCount: remaining.length,
           remainingTasks: remaining.slice(0, SHOWN_TASKS),
         };
@@ -96,8 +103,8 @@ export function createAgentActivities({ clusters }: AgentActivityDeps) {
      */
     async reactivateAgent(input: AgentRef): Promise<StepOutcome> {
       return asActivity(async () => {
-        const agent = await readAgent(input.cluster, input.agentId);
-        if (!agent) throw invalid(`agentId: agent '${input.agentId}' is no longer registered in cluster '${input.cluster}'`);
+        const agent = summarizeAgent(await registeredAgent(input.cluster, input.agentId));
+        // While DRAINING Mesos refuses with a 400 (MESOS_BAD_REQUEST): the caller waits for DRAINED first.
         if (!agent.deactivated) return { applied: false, note: 'agent is not deactivated' };
         await clusters.master(input.cluster).reactivateAgent({ agentId: input.agentId });
         return { applied: true, note: 'REACTIVATE_AGENT accepted' };
@@ -108,24 +115,16 @@ export function createAgentActivities({ clusters }: AgentActivityDeps) {
 
 export type AgentActivities = ReturnType<typeof createAgentActivities>;
 
-export function summarizeAgent(agent: Agent): AgentSummary {
-  const state = agent.drain_info?.state;
-  return {
-    agentId: agent.agent_info.id?.value ?? '',
-    hostname: agent.agent_info.hostname,
-    ip: ipFromPid(agent.pid),
-    active: agent.active,
-    deactivated: agent.deactivated,
-    drainState: state === 'DRAINING' || state === 'DRAINED' ? state : 'NONE',
-    version: agent.version,
-    capabilities: agent.capabilities.map((c) => c.type),
-  };
+/** What one GET_AGENTS shows of an agent. */
+export function agentState(view: AgentsView, agentId: string): AgentState {
+  const agent = view.agents.find((a) => a.agent_info.id?.value === agentId);
+  if (agent) return { registered: true, recovering: false, agent: summarizeAgent(agent) };
+  return { registered: false, recovering: (view.recovered_agents ?? []).some((a) => a.id?.value === agentId) };
 }
 
-/** `slave(1)@10.0.0.3:5051` → `10.0.0.3`: the ip Mesos uses in the agent's MachineID. */
-export function ipFromPid(pid: string | undefined): string | undefined {
-  const match = pid ? /@([^:]+):\d+$/.exec(pid) : null;
-  return match ? match[1] : undefined;
+/** The failure of a step on an agent that re-registers after a failover: the kit waits for it, then retries. */
+export function recovering(agentId: string, message: string): ApplicationFailure {
+  return runbookFailure('AGENT_RECOVERING', message, [{ agentId }]);
 }
 
 function remainingTasks(tasks: GetTasks, agentId: string): TaskSummary[] {
@@ -133,20 +132,5 @@ function remainingTasks(tasks: GetTasks, agentId: string): TaskSummary[] {
   return [...tasks.tasks, ...tasks.unreachable_tasks]
     .filter((t) => t.agent_id?.value === agentId)
     .map((t: Task) => ({ taskId: t.task_id.value, name: t.name, frameworkId: t.framework_id?.value ?? '', state: t.state ?? 'UNKNOWN' }))
-    .sort((a, b) => Number(TERMINAL.has(a.state)) - Number(TERMINAL.has(b.state)));
-}
-
-function sameConfig(config: { max_grace_period?: { nanoseconds: bigint }; mark_gone?: boolean }, input: DrainAgentActivityInput): boolean {
-  const have = config.max_grace_period?.nanoseconds;
-  const want = input.maxGracePeriodSeconds === undefined ? undefined : BigInt(input.maxGracePeriodSeconds) * 1_000_000_000n;
-  return have === want && Boolean(config.mark_gone) === Boolean(input.markGone);
-}
-
-function sample(values: string[]): string {
-  if (values.length === 0) return '';
-  return `; e.g. ${values.slice(0, 5).join(', ')}${values.length > 5 ? ', ...' : ''}`;
-}
-
-function invalid(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: 'INVALID_INPUT', nonRetryable: true, message });
+    .sort((a, b) => Number(isTerminalTaskState(a.state)) - Number(isTerminalTaskState(b.state)));
 }

@@ -5,6 +5,7 @@ import { createAgentLockActivities } from './agent-lock';
 import { createAgentActivities } from './agents';
 import { createMaintenanceActivities } from './maintenance';
 import { createMaintenanceScheduleActivities } from './maintenance-schedule';
+import { createPreflightActivities } from './preflight';
 import { createWatchActivities } from './watch';
 
 export interface ActivityDeps {
@@ -18,6 +19,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createAgentActivities(deps),
+    ...createPreflightActivities(deps),
     ...createMaintenanceActivities(deps),
     ...createMaintenanceScheduleActivities(deps),
     ...createWatchActivities(deps),

@@ -2,23 +2,14 @@
  * What activities return to workflows: small, plain, JSON-safe summaries — never raw cluster state, which can be
  * 100 MB (performance.md). Workflow code imports these by type only.
  */
+import type { AgentQuery, AgentSummary, MachineRef } from '../src/agents/vocabulary';
+import type { PreflightCheck } from '../src/contracts';
+
+export type { AgentQuery, AgentSummary, MachineRef, PreflightCheck };
 
 export interface AgentRef {
   cluster: string;
   agentId: string;
-}
-
-export interface AgentSummary {
-  agentId: string;
-  hostname: string;
-  /** The machine's IP as Mesos matches it in the maintenance schedule (from the agent's pid), when known. */
-  ip?: string;
-  active: boolean;
-  deactivated: boolean;
-  /** Drain state as GET_AGENTS shows it; NONE when the agent has no drain info. */
-  drainState: 'NONE' | 'DRAINING' | 'DRAINED';
-  version?: string;
-  capabilities: string[];
 }
 
 export interface TaskSummary {
@@ -26,6 +17,15 @@ export interface TaskSummary {
   name: string;
   frameworkId: string;
   state: string;
+}
+
+/** An agent as one read of GET_AGENTS shows it. */
+export interface AgentState {
+  /** True when the agent is among the registered agents. */
+  registered: boolean;
+  /** True when the master lists it under `recovered_agents` (after a failover, before it re-registers). */
+  recovering: boolean;
+  agent?: AgentSummary;
 }
 
 export interface DrainStatus {
@@ -38,11 +38,15 @@ export interface DrainStatus {
   remainingTasks: TaskSummary[];
 }
 
-export interface FindAgentInput {
+export interface FindAgentInput extends AgentQuery {
   cluster: string;
-  agentId?: string;
-  hostname?: string;
 }
+
+/**
+ * What a start path learns of the agent an input names: registered, or recovering after a master failover (it
+ * exists: the run waits for it to re-register). A missing or ambiguous agent is an `INVALID_INPUT` failure.
+ */
+export type FoundAgent = { kind: 'found'; agent: AgentSummary } | { kind: 'recovering'; agentId: string; hostname: string; message: string };
 
 export interface DrainAgentActivityInput extends AgentRef {
   maxGracePeriodSeconds?: number;
@@ -55,20 +59,10 @@ export interface StepOutcome {
   note: string;
 }
 
-/** A machine as Mesos's maintenance matches it: hostname (case-insensitive) and ip (exact), both set. */
-export interface MachineRef {
-  hostname: string;
-  ip: string;
-}
-
-export interface PreflightCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
-
 export interface PreflightReport {
   agent?: AgentSummary;
+  /** Set when the agent is known only from the registry after a master failover (it has not re-registered yet). */
+  recovering?: { agentId: string; hostname: string; message: string };
   mesosVersion?: string;
   checks: PreflightCheck[];
 }

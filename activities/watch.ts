@@ -8,7 +8,7 @@ import { LiveTasks } from '../src/convergence/live-tasks';
 import { EntityWorkflowTypes, watcherWorkflowId } from '../src/contracts';
 import { WaitSchema, WatchMessages, type ConditionMetInput, type Wait } from '../src/convergence/protocol';
 import { Batcher, CoalescingReader } from '../src/convergence/sharing';
-import { ReadPlanner, type BurstOptions } from '../src/convergence/read-planner';
+import { ReadPlanner, type BurstOptions, type FreshOptions } from '../src/convergence/read-planner';
 import type { GetAgents, MasterEvent } from '../src/mesos';
 import { asActivity } from './errors';
 
@@ -32,6 +32,8 @@ export interface RegisterWaitInput {
   workflowId: string;
   runId: string;
   condition: Condition;
+  /** Be signalled also when the condition can no longer hold (the agent is gone), with the reason. */
+  reportImpossible?: boolean;
 }
 
 export interface CancelWaitActivityInput {
@@ -45,6 +47,7 @@ export interface WatchClusterInput {
   /** At most one GET_AGENTS per this interval when no event calls for more (default 5000). */
   baselineIntervalMs?: number;
   burst?: BurstOptions;
+  fresh?: FreshOptions;
   /** Return after this long with no wait (default 30000); the watcher workflow starts it again when one comes. */
   idleExitMs?: number;
   /** How often the current waits are queried from the watcher workflow (default 1000). */
@@ -56,6 +59,7 @@ export interface WatchClusterResult {
   baselineReads: number;
   burstReads: number;
   burstReadsCapped: number;
+  freshReads: number;
   signalled: number;
   events: number;
   subscriptions: number;
@@ -121,7 +125,13 @@ export function createWatchActivities({ clusters, temporal }: WatchActivityDeps)
      */
     async registerWait(input: RegisterWaitInput): Promise<void> {
       return asActivity(async () => {
-        const parsed = WaitSchema.safeParse({ waitId: input.waitId, workflowId: input.workflowId, runId: input.runId, condition: input.condition });
+        const parsed = WaitSchema.safeParse({
+          waitId: input.waitId,
+          workflowId: input.workflowId,
+          runId: input.runId,
+          condition: input.condition,
+          ...(input.reportImpossible ? { reportImpossible: true } : {}),
+        });
         if (!parsed.success) throw invalid(`registerWait: ${formatIssues(parsed.error).join('; ')}`);
         if (!input.cluster) throw invalid('cluster: required');
         clusters.master(input.cluster); // unknown cluster: INVALID_INPUT before a watcher is started for it
@@ -200,7 +210,7 @@ class ClusterWatch {
     private readonly input: WatchClusterInput,
     private readonly deps: WatchDeps,
   ) {
-    this.planner = new ReadPlanner({ baselineIntervalMs: input.baselineIntervalMs, burst: input.burst });
+    this.planner = new ReadPlanner({ baselineIntervalMs: input.baselineIntervalMs, burst: input.burst, fresh: input.fresh });
   }
 
   async run(): Promise<WatchClusterResult> {
@@ -277,7 +287,13 @@ class ClusterWatch {
       const ids = new Set(waits.map((w) => w.waitId));
       this.planner.retain(ids);
       for (const id of [...this.signalled.keys()]) if (!ids.has(id)) this.signalled.delete(id);
-      this.routeRecentEvents(waits.filter((w) => !known.has(w.waitId)));
+      const fresh = waits.filter((w) => !known.has(w.waitId));
+      if (fresh.length > 0) {
+        // They may already hold: one read soon, shared by every wait registered meanwhile (no run reads itself).
+        this.planner.registered(Date.now(), fresh.map((w) => w.waitId));
+        this.wake?.();
+      }
+      this.routeRecentEvents(fresh);
     } catch (err) {
       this.throwIfCancelled();
       this.waitsAt = Date.now();
@@ -301,7 +317,7 @@ class ClusterWatch {
       const at = this.signalled.get(wait.waitId);
       if (at !== undefined && now - at < RESIGNAL_AFTER_MS) continue;
       const evaluation = evaluate(wait.condition, agents);
-      if (evaluation.met) met.push({ wait, evaluation });
+      if (evaluation.met || (evaluation.impossible !== undefined && wait.reportImpossible)) met.push({ wait, evaluation });
     }
     if (met.length === 0) return;
     const resolved: string[] = [];
@@ -326,7 +342,11 @@ class ClusterWatch {
 
   /** Signals the waiting run. True when the wait is done with (signalled, or its run is gone). */
   private async signalRun(wait: Wait, evaluation: Evaluation): Promise<boolean> {
-    const payload: ConditionMetInput = { waitId: wait.waitId, observation: evaluation.observation };
+    const payload: ConditionMetInput = {
+      waitId: wait.waitId,
+      observation: evaluation.observation,
+      ...(evaluation.met || evaluation.impossible === undefined ? {} : { impossible: evaluation.impossible }),
+    };
     try {
       await this.deps.client.workflow.getHandle(wait.workflowId, wait.runId).signal(WatchMessages.conditionMet, payload);
       this.stats.signalled += 1;

@@ -13,6 +13,8 @@ export interface WorkerOptions {
   taskQueue?: string;
   /** An existing Temporal client for the activities (tests); otherwise one is made from `config.temporal`. */
   client?: Client;
+  /** Another workflow bundle entry (tests with runbooks of their own); default runbooks/index.ts. */
+  workflowsPath?: string;
 }
 
 export interface RunbookWorker {
@@ -40,7 +42,7 @@ export async function createRunbookWorker(options: WorkerOptions): Promise<Runbo
     connection,
     namespace: config.temporal.namespace,
     taskQueue,
-    workflowsPath: require.resolve('../runbooks'),
+    workflowsPath: options.workflowsPath ?? require.resolve('../runbooks'),
     activities: createActivities({ clusters, policy: config.policy, temporal: { client, taskQueue } }),
   });
   let running: Promise<void> | undefined;
@@ -63,11 +65,20 @@ export async function createRunbookWorker(options: WorkerOptions): Promise<Runbo
   };
 }
 
+/**
+ * Serves until SIGINT or SIGTERM (the SDK's runtime shuts its workers down on them: polling stops, in-flight work
+ * is handed back to the server, which gives it to another worker), then closes the clusters' connections.
+ */
+export async function serveUntilSignalled(worker: RunbookWorker): Promise<void> {
+  await worker.run();
+  process.stderr.write('worker stopped\n');
+}
+
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const { worker, run } = await createRunbookWorker({ config });
-  process.stderr.write(`worker serving task queue '${worker.options.taskQueue}' on ${config.temporal.address} (clusters: ${Object.keys(config.clusters).join(', ')})\n`);
-  await run();
+  const config = loadConfig({ onNote: (note) => process.stderr.write(`${note}\n`) });
+  const worker = await createRunbookWorker({ config });
+  process.stderr.write(`worker serving task queue '${worker.worker.options.taskQueue}' on ${config.temporal.address} (clusters: ${Object.keys(config.clusters).join(', ')})\n`);
+  await serveUntilSignalled(worker);
 }
 
 if (require.main === module) {

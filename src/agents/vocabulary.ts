@@ -38,6 +38,8 @@ export interface AgentSummary {
   deactivated: boolean;
   /** Drain state as GET_AGENTS shows it; NONE when the agent has no drain info. */
   drainState: 'NONE' | 'DRAINING' | 'DRAINED';
+  /** The drain's config when there is drain info: the max grace period (nanoseconds, a decimal string) and mark_gone. */
+  drainConfig?: { maxGracePeriodNs?: string; markGone: boolean };
   version?: string;
   capabilities: string[];
 }
@@ -77,6 +79,14 @@ export function summarizeAgent(agent: Agent): AgentSummary {
     active: agent.active,
     deactivated: agent.deactivated,
     drainState: state === 'DRAINING' || state === 'DRAINED' ? state : 'NONE',
+    ...(agent.drain_info
+      ? {
+          drainConfig: {
+            ...(agent.drain_info.config.max_grace_period ? { maxGracePeriodNs: agent.drain_info.config.max_grace_period.nanoseconds.toString() } : {}),
+            markGone: Boolean(agent.drain_info.config.mark_gone),
+          },
+        }
+      : {}),
     version: agent.version,
     capabilities: agent.capabilities.map((c) => c.type),
   };

@@ -1,18 +1,19 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { parseConfig } from '../config';
-import { startCluster } from '../sim';
-import { dataDir } from '../temporal/paths';
-import { startDevServer } from '../temporal/dev-server';
-import { connectClient, runUrl } from '../temporal/connection';
-import { freePort, isPortFree } from '../temporal/free-port';
-import { startRunbook } from '../temporal/start';
-import { createRunbookWorker } from '../worker';
-import { watchRun } from './watch';
+import YAML from 'yaml';
 import { ClusterRegistry } from '../clusters';
+import { demoConfigFile, parseConfig } from '../config';
+import { failureMessage, failureType, runbookWorkflowId } from '../contracts';
+import { startCluster } from '../sim';
+import { connectClient } from '../temporal/connection';
+import { RunbookClient } from '../temporal/control';
+import { startDevServer } from '../temporal/dev-server';
+import { freePort, isPortFree } from '../temporal/free-port';
+import { installConciseRuntime } from '../temporal/logger';
+import { createRunbookWorker } from '../worker';
 import { port, positiveInt, positiveNumber } from './options';
+import { watchRun } from './watch';
 
 export interface DemoOptions {
   agents: number;
@@ -23,74 +24,107 @@ export interface DemoOptions {
   uiPort?: number;
 }
 
+/** How long the demo gives itself to stop after Ctrl-C before it exits anyway. */
+const STOP_BUDGET_MS = 9_000;
+
 /**
  * The quick start: a real Temporal dev server (found or built), an embedded simulated Mesos cluster, the worker,
- * and one drainAgent run, with its progress printed and its Web UI link. Keeps everything running until Ctrl-C,
- * or exits after the run with `--exit`. Each demo gets a fresh Temporal database, so runs of an earlier demo never
- * resume against a freshly seeded simulator.
+ * and one drainAgent run, with its progress printed and its Web UI link. It writes its configuration where our CLI
+ * finds it (`.data/demo/mesos-runbooks.yaml`) and prints the next steps, each runnable as printed in a new shell.
+ * Keeps everything running until Ctrl-C (then the worker drains before the dev server stops), or exits after the
+ * run with `--exit`. Each demo gets a fresh Temporal database, so runs of an earlier demo never resume against a
+ * freshly seeded simulator.
  */
 export async function runDemo(options: DemoOptions): Promise<number> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
-  const stops: Array<() => Promise<void>> = [];
+  const stops: Array<{ what: string; stop: () => Promise<void> }> = [];
   const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    for (const { what, stop } of stops.reverse()) {
+      say(`  stopping ${what}...`);
+      await stop().catch((err: unknown) => say(`  (${what}: ${err instanceof Error ? err.message : String(err)})`));
+    }
   };
+  const configFile = demoConfigFile();
   try {
-    const demoDir = path.join(dataDir(), 'demo');
+    const demoDir = path.dirname(configFile);
     rmSync(demoDir, { recursive: true, force: true });
     say('▶ starting the Temporal dev server (real server, SQLite in .data/demo)...');
     const port = options.port ?? (await preferredPort(7233));
     const uiPort = options.uiPort ?? (await preferredPort(8233));
     const server = await startDevServer({ dataDir: demoDir, port, uiPort, log: (l) => say(`  ${l}`) });
-    stops.push(() => server.stop());
+    stops.push({ what: 'the Temporal dev server', stop: () => server.stop() });
     say(`  Temporal Web UI: ${server.uiUrl}`);
 
     say(`▶ starting a simulated Mesos cluster (${options.agents} agents, ${options.tasksPerAgent} tasks each)...`);
     const cluster = await startCluster({ agents: options.agents, tasksPerAgent: options.tasksPerAgent, timeScale: options.timeScale, seed: 1 });
-    stops.push(() => cluster.stop());
+    stops.push({ what: 'the simulated cluster', stop: () => cluster.stop() });
     say(`  master: ${cluster.leader}`);
 
-    const config = parseConfig({
-      temporal: { address: server.address, namespace: server.namespace, uiUrl: server.uiUrl },
-      clusters: { default: { masters: cluster.masters } },
-    });
+    const raw = { temporal: { address: server.address, namespace: server.namespace, uiUrl: server.uiUrl }, clusters: { default: { masters: cluster.masters } } };
+    const config = parseConfig(raw);
+    mkdirSync(demoDir, { recursive: true });
+    writeFileSync(configFile, `# Written by \`npm run demo\` while it runs; removed when it stops.\n${YAML.stringify(raw)}`);
+    stops.push({ what: 'the demo configuration', stop: async () => rmSync(configFile, { force: true }) });
+
     say('▶ starting the worker (task queue mesos-runbooks)...');
-    // The worker's own INFO lines would bury the run's progress; warnings and errors still show.
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    // One line per failed run or activity attempt, not a stack trace; the worker's INFO lines would bury the progress.
+    installConciseRuntime({ level: 'WARN', print: (line) => say(`  ${line}`) });
     const worker = await createRunbookWorker({ config });
     const running = worker.run();
-    stops.push(() => worker.shutdown());
+    stops.push({ what: 'the worker (it drains first)', stop: () => worker.shutdown() });
 
-    const client = await connectClient(config.temporal);
-    stops.push(() => client.connection.close());
+    const temporal = await connectClient(config.temporal);
+    stops.push({ what: 'the Temporal client', stop: () => temporal.connection.close() });
     const clusters = ClusterRegistry.fromConfig(config);
-    stops.push(() => clusters.close());
+    stops.push({ what: 'the Mesos client', stop: () => clusters.close() });
+    const client = new RunbookClient({ client: temporal, taskQueue: config.temporal.taskQueue, identity: 'demo', clusters, uiUrl: config.temporal.uiUrl });
     const { agents } = await clusters.master('default').getAgents();
-    const target = agents[0];
-    const input = { cluster: 'default', hostname: target.agent_info.hostname, reason: 'demo: kernel upgrade', maxGracePeriodSeconds: 5, reactivate: true };
-    say(`▶ starting drainAgent on ${target.agent_info.hostname} (${target.agent_info.id?.value})`);
-    say(`  same as: temporal workflow start --task-queue mesos-runbooks --type drainAgent --input '${JSON.stringify(input)}'`);
-    const handle = await startRunbook({ client, taskQueue: config.temporal.taskQueue, runbook: 'drainAgent', input, initiator: 'demo', clusters });
-    const link = runUrl(server.uiUrl, server.namespace, handle.workflowId, handle.firstExecutionRunId);
-    say(`  run: ${handle.workflowId}`);
-    say(`  Web UI: ${link}`);
-    const result = await watchRun(handle);
-    say(`✔ drainAgent finished: ${JSON.stringify(result)}`);
-    say(`  Web UI of the run: ${link}`);
+    const hostnames = agents.map((a) => a.agent_info.hostname).sort();
+    const target = hostnames[0]!;
+    const input = { cluster: 'default', hostname: target, reason: 'demo: kernel upgrade', maxGracePeriodSeconds: 5, reactivate: true };
+    say(`▶ starting drainAgent on ${target}`);
+    const run = await client.start('drainAgent', input);
+    say(`  run: ${run.workflowId}`);
+    say(`  Web UI: ${run.url}  (tab "User Metadata" shows its current details)`);
+    await watchRun(client, run.workflowId);
+    try {
+      say(`✔ drainAgent finished: ${JSON.stringify(await client.result(run.workflowId))}`);
+    } catch (err) {
+      say(`✖ drainAgent failed: ${failureType(err) ?? 'FAILED'}: ${failureMessage(err)}`);
+    }
     if (options.exit) {
       await stopAll();
       await running.catch(() => undefined);
       return 0;
     }
-    say('Everything keeps running: open the Web UI above, or start more runs with the temporal CLI:');
-    say(`  temporal workflow start --address ${server.address} --task-queue mesos-runbooks --type drainAgent --input '{"hostname":"${agents[1]?.agent_info.hostname ?? 'agent-2.sim.local'}","reason":"try it"}'`);
+    const next = hostnames[1] ?? 'agent-2.sim.local';
+    const nextInput = JSON.stringify({ hostname: next, reason: 'try it', maxGracePeriodSeconds: 5, reactivate: true });
+    say('');
+    say('Everything keeps running. Next, in a new shell:');
+    say(`  the Web UI:       ${server.uiUrl}  (a run's page, tab "User Metadata": its current details)`);
+    say('  our CLI, from this folder (it finds this demo\'s configuration by itself):');
+    say('    npx mesos-runbooks runbooks');
+    say(`    npx mesos-runbooks plan agentMaintenance -i '${JSON.stringify({ hostname: next, reason: 'disk swap' })}'`);
+    say(`    npx mesos-runbooks start drainAgent -i '${nextInput}' --watch`);
+    say(`  from any folder:  export MESOS_RUNBOOKS_CONFIG=${configFile}`);
+    say('  the temporal CLI:');
+    say(
+      `    ${server.binary.path} workflow start --address ${server.address} --task-queue ${config.temporal.taskQueue} --type drainAgent --workflow-id ${runbookWorkflowId('drainAgent', 'default', hostnames[2] ?? next)} --input '${JSON.stringify({ hostname: hostnames[2] ?? next, reason: 'from the temporal CLI', maxGracePeriodSeconds: 5 })}'`,
+    );
     say('Press Ctrl-C to stop.');
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());
     });
-    say('stopping...');
+    say('stopping (the worker drains, then the dev server stops)...');
+    const budget = setTimeout(() => {
+      say(`  still stopping after ${STOP_BUDGET_MS / 1000} s: exiting anyway`);
+      process.exit(1);
+    }, STOP_BUDGET_MS);
+    budget.unref();
     await stopAll();
+    await running.catch(() => undefined);
+    say('stopped');
     return 0;
   } catch (err) {
     process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);

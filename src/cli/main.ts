@@ -1,151 +1,215 @@
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { Command, Option } from 'commander';
-import { catalog } from '../../runbooks/catalog';
-import type { RunPlan } from '../../workflows/plan';
+import { catalog, runbookNames } from '../catalog';
 import { ClusterRegistry } from '../clusters';
-import { loadConfig } from '../config';
+import { loadConfig, type Config } from '../config';
+import { CONTROL_ACTIONS, failureMessage, failureType, type ControlAction, type RunPlan } from '../contracts';
 import { resolveTemporalBinary } from '../temporal/cli-binary';
+import { connectClient } from '../temporal/connection';
+import { RunbookClient, RunbookInputError } from '../temporal/control';
 import { startDevServer } from '../temporal/dev-server';
-import { connectClient, runUrl } from '../temporal/connection';
 import { dataDir } from '../temporal/paths';
-import { startRunbook, RunbookInputError } from '../temporal/start';
-import { createRunbookWorker } from '../worker';
+import { createRunbookWorker, serveUntilSignalled } from '../worker';
 import { demoCommand } from './demo';
 import { port } from './options';
-import { watchRun } from './watch';
+import { printProgress, watchRun } from './watch';
 
-/** `mesos-runbooks`: start and follow runbooks, run the worker, the dev server or the demo. */
+/** Exit codes (README "Our CLI"). */
+export const EXIT = { ok: 0, failed: 1, refused: 2, notReady: 3 } as const;
+
+/** Who runs this CLI: `--user`, else `MESOS_RUNBOOKS_USER`, else the login name. */
+function defaultUser(): string {
+  try {
+    return process.env.MESOS_RUNBOOKS_USER ?? process.env.USER ?? os.userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** `mesos-runbooks`: start, plan, follow and steer runbooks; run the worker, the dev server or the demo. */
 export function program(): Command {
   const cli = new Command('mesos-runbooks')
     .description('Durable runbooks for Apache Mesos operators, on Temporal.')
-    .option('-c, --config <file>', 'configuration file (YAML or JSON); default $MESOS_RUNBOOKS_CONFIG or ./mesos-runbooks.yaml')
-    .showHelpAfterError();
-
-  cli
-    .command('runbooks')
-    .description('List the runbooks and what they do')
-    .action(() => {
-      for (const entry of Object.values(catalog)) {
-        process.stdout.write(`${entry.name}${entry.destructive ? ' (destructive)' : ''}\n  ${entry.summary}\n`);
-      }
-    });
-
-  cli
-    .command('start')
-    .description('Validate an input and start a runbook; with --watch, follow its progress to the end')
-    .argument('<runbook>', `one of: ${Object.keys(catalog).join(', ')}`)
-    .option('-i, --input <json>', 'the input as JSON, e.g. \'{"hostname":"agent-1","reason":"kernel upgrade"}\'')
-    .option('-f, --input-file <file>', 'read the input from a JSON file')
-    .option('-w, --watch', 'print progress until the run ends', false)
-    .option('--initiator <who>', 'who starts it (recorded as the Initiator search attribute)', process.env.USER)
+    .option('-c, --config <file>', 'configuration file (YAML or JSON); default $MESOS_RUNBOOKS_CONFIG, ./mesos-runbooks.yaml, or the running demo\'s')
+    .option('-u, --user <name>', "who you are: the initiator of runs you start, the sender of your control messages (default $MESOS_RUNBOOKS_USER or your login name)")
+    .showHelpAfterError()
     .addHelpText(
       'after',
       `
-Examples:
-  mesos-runbooks start drainAgent -i '{"hostname":"agent-1.example.com","reason":"disk replacement","reactivate":true}' --watch
-  mesos-runbooks start drainAgent -i '{"cluster":"prod","agentId":"0b3f...-S3","maxGracePeriodSeconds":60,"reason":"OPS-123"}'
+Exit codes: 0 done; 1 the run failed, or an unexpected error; 2 refused before anything changed (bad input or
+configuration, a control message the run refused, no such run); 3 a plan that is not ready.
 
-The input is checked before anything starts: every bad field is named, and the agent must exist in the cluster.`,
-    )
-    .action(async (runbook: string, opts: { input?: string; inputFile?: string; watch: boolean; initiator?: string }) => {
-      const config = loadConfig({ file: cli.opts().config });
-      const input = parseInputArg(opts);
-      const clusters = ClusterRegistry.fromConfig(config);
-      const client = await connectClient(config.temporal);
-      try {
-        const handle = await startRunbook({ client, taskQueue: config.temporal.taskQueue, runbook, input, initiator: opts.initiator, clusters });
-        process.stdout.write(`started ${handle.workflowId} (run ${handle.firstExecutionRunId})\n`);
-        const link = runUrl(config.temporal.uiUrl, config.temporal.namespace, handle.workflowId, handle.firstExecutionRunId);
-        if (link) process.stdout.write(`Web UI: ${link}\n`);
-        if (opts.watch) {
-          const result = await watchRun(handle);
-          process.stdout.write(`finished: ${JSON.stringify(result)}\n`);
-        }
-      } finally {
-        await clusters.close();
-        await client.connection.close();
+Against the demo (npm run demo), from this folder, the CLI finds the demo's configuration by itself. Try:
+  mesos-runbooks runbooks
+  mesos-runbooks plan drainAgent -i '{"hostname":"agent-2.sim.local","reason":"look first"}'`,
+    );
+
+  const config = (): Config => loadConfig({ file: cli.opts().config, onNote: (note) => process.stderr.write(`${note}\n`) });
+  const user = (override?: string): string => override ?? cli.opts().user ?? defaultUser();
+  /** A control client for one command, closed after it. */
+  async function withClient<T>(fn: (client: RunbookClient, config: Config) => Promise<T>, options: { identity?: string; checkCluster?: boolean } = {}): Promise<T> {
+    const cfg = config();
+    const temporal = await connectClient(cfg.temporal);
+    const clusters = options.checkCluster ? ClusterRegistry.fromConfig(cfg) : undefined;
+    try {
+      const client = new RunbookClient({ client: temporal, taskQueue: cfg.temporal.taskQueue, identity: options.identity ?? user(), clusters, uiUrl: cfg.temporal.uiUrl });
+      return await fn(client, cfg);
+    } finally {
+      await clusters?.close();
+      await temporal.connection.close();
+    }
+  }
+
+  cli
+    .command('runbooks')
+    .description('List the runbooks: what each does, its steps, and an example input')
+    .action(() => {
+      for (const entry of catalog().values()) {
+        process.stdout.write(
+          `${entry.name}${entry.destructive ? ' (destructive)' : ''}\n  ${entry.summary}\n  steps: ${entry.steps.join(' → ')}\n  example: mesos-runbooks start ${entry.name} -i '${JSON.stringify(entry.example)}'\n\n`,
+        );
       }
     });
 
-  cli
-    .command('plan')
-    .description('Dry run: check a runbook against the cluster and list every step it would take; changes nothing')
-    .argument('<runbook>', `one of: ${Object.keys(catalog).join(', ')}`)
-    .option('-i, --input <json>', 'the input as JSON')
-    .option('-f, --input-file <file>', 'read the input from a JSON file')
-    .action(async (runbook: string, opts: { input?: string; inputFile?: string }) => {
-      const config = loadConfig({ file: cli.opts().config });
-      const input = { ...(parseInputArg(opts) as Record<string, unknown>), dryRun: true };
-      const clusters = ClusterRegistry.fromConfig(config);
-      const client = await connectClient(config.temporal);
-      try {
-        const handle = await startRunbook({ client, taskQueue: config.temporal.taskQueue, runbook, input, clusters, idSuffix: `plan-${Date.now()}` });
-        const plan = (await handle.result()) as RunPlan;
-        process.stdout.write(formatPlan(plan));
-        process.exitCode = plan.ready ? 0 : 3;
-      } finally {
-        await clusters.close();
-        await client.connection.close();
-      }
+  const inputOptions = (command: Command) =>
+    command
+      .option('-i, --input <json>', 'the input as JSON, e.g. \'{"hostname":"agent-2.sim.local","reason":"kernel upgrade"}\'')
+      .option('-f, --input-file <file>', 'read the input from a JSON file');
+
+  inputOptions(
+    cli
+      .command('start')
+      .description('Validate an input against the cluster and start a runbook; with --watch, follow it to the end')
+      .argument('<runbook>', `one of: ${runbookNames().join(', ')}`),
+  )
+    .option('-w, --watch', 'print progress until the run ends', false)
+    .option('--initiator <who>', 'who starts it (default: --user)')
+    .addHelpText(
+      'after',
+      `
+Examples (against the demo):
+  mesos-runbooks start drainAgent -i '{"hostname":"agent-2.sim.local","reason":"kernel upgrade","reactivate":true}' --watch
+  mesos-runbooks start agentMaintenance -i '{"hostname":"agent-3.sim.local","reason":"disk swap","requireApproval":true}'
+
+The input is checked before anything starts: every bad field is named at once, and the agent must exist in the
+cluster. The run's id is <runbook>/<cluster>/<agent id or hostname>: use it (or that form) with watch, status and control.`,
+    )
+    .action(async (runbook: string, opts: { input?: string; inputFile?: string; watch: boolean; initiator?: string }) => {
+      const input = parseInputArg(opts);
+      await withClient(
+        async (client) => {
+          const run = await client.start(runbook, input);
+          process.stdout.write(`started ${run.workflowId} (run ${run.runId})\n`);
+          if (run.url) process.stdout.write(`Web UI: ${run.url}\n`);
+          if (!opts.watch) {
+            process.stdout.write(`follow it: mesos-runbooks watch ${run.workflowId}\n`);
+            return;
+          }
+          await finish(client, run.workflowId);
+        },
+        { identity: user(opts.initiator), checkCluster: true },
+      );
+    });
+
+  inputOptions(
+    cli
+      .command('plan')
+      .description('Dry run: check a runbook against the cluster and list every step it would take, in order; changes nothing')
+      .argument('<runbook>', `one of: ${runbookNames().join(', ')}`),
+  )
+    .option('--json', 'print the plan as JSON', false)
+    .addHelpText('after', `\nExample:\n  mesos-runbooks plan agentMaintenance -i '{"hostname":"agent-3.sim.local","reason":"disk swap"}'\n\nExit code 3 when a check fails (the run would stop at preflight).`)
+    .action(async (runbook: string, opts: { input?: string; inputFile?: string; json: boolean }) => {
+      const input = parseInputArg(opts);
+      await withClient(
+        async (client) => {
+          const plan = await client.plan(runbook, input);
+          process.stdout.write(opts.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
+          if (!plan.ready) process.exitCode = EXIT.notReady;
+        },
+        { checkCluster: true },
+      );
     });
 
   cli
     .command('watch')
-    .description("Follow a run's progress until it ends")
-    .argument('<workflowId>', 'e.g. agentMaintenance/default/<agent id>')
-    .action(async (workflowId: string) => {
-      const config = loadConfig({ file: cli.opts().config });
-      const client = await connectClient(config.temporal);
-      try {
-        const result = await watchRun(client.workflow.getHandle(workflowId));
-        process.stdout.write(`finished: ${JSON.stringify(result)}\n`);
-      } finally {
-        await client.connection.close();
-      }
+    .description("Follow a run's progress until it ends (or reaches a phase)")
+    .argument('<run>', 'the id start printed, or <runbook>/<cluster>/<agent id or hostname>')
+    .option('--until <phase>', "return once the run's phase is this (e.g. work, \"awaiting approval\") instead of at its end")
+    .action(async (ref: string, opts: { until?: string }) => {
+      await withClient(async (client) => {
+        if (opts.until) {
+          const progress = await watchRun(client, ref, { until: (p) => p.phase === opts.until });
+          if (progress?.phase !== opts.until) process.stdout.write(`the run ended in phase ${progress?.phase ?? 'unknown'}, never reaching ${opts.until}\n`);
+          return;
+        }
+        await finish(client, ref);
+      });
+    });
+
+  cli
+    .command('status')
+    .description('One run: phase, steps, current wait and what you may do; without a run: the open runs')
+    .argument('[run]', 'the id start printed, or <runbook>/<cluster>/<agent id or hostname>')
+    .option('--cluster <name>', 'only runs on this cluster')
+    .option('--runbook <name>', 'only runs of this runbook')
+    .option('--all', 'closed runs too', false)
+    .option('--json', 'as JSON', false)
+    .action(async (ref: string | undefined, opts: { cluster?: string; runbook?: string; all: boolean; json: boolean }) => {
+      await withClient(async (client) => {
+        if (ref) {
+          const progress = await client.progress(ref);
+          process.stdout.write(opts.json ? `${JSON.stringify(progress, null, 2)}\n` : printProgress(progress));
+          return;
+        }
+        const runs = await client.findRuns({ cluster: opts.cluster, runbook: opts.runbook, open: !opts.all });
+        if (opts.json) process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
+        else if (runs.length === 0) process.stdout.write(`no ${opts.all ? '' : 'open '}runs${opts.cluster ? ` on ${opts.cluster}` : ''}\n`);
+        else for (const r of runs) process.stdout.write(`${r.workflowId}  ${r.status}${r.phase ? `  phase: ${r.phase}` : ''}${r.initiator ? `  by ${r.initiator}` : ''}  since ${r.startTime}\n`);
+      });
     });
 
   cli
     .command('control')
-    .description('Send a control Update to a run: approve, pause, resume, abort, complete, extend, skip')
-    .argument('<workflowId>', 'the run')
-    .argument('<action>', 'approve | pause | resume | abort | complete | extend | skip')
+    .description(`Steer a run: ${CONTROL_ACTIONS.join(', ')}`)
+    .argument('<run>', 'the id start printed, or <runbook>/<cluster>/<agent id or hostname>')
+    .argument('<action>', CONTROL_ACTIONS.join(' | '))
     .option('-r, --reason <text>', 'why (required by approve, pause, abort, skip)')
     .option('-m, --minutes <n>', 'with extend: how many more minutes to wait')
-    .option('--by <who>', 'who sends it (the approver for approve)', process.env.USER)
+    .option('--confirm <target>', 'with approve: the target a destructive step asks you to name (an agent id, a persistence id)')
+    .option('--note <text>', 'with complete: what was done')
+    .option('--by <who>', 'who sends it, the approver for approve (default: --user)')
     .addHelpText(
       'after',
       `
-Examples:
-  mesos-runbooks control agentMaintenance/prod/<agent> approve --reason "change OPS-123 approved" --by alice
-  mesos-runbooks control agentMaintenance/prod/<agent> complete
-  mesos-runbooks control drainAgent/prod/<agent> extend --minutes 15
-  mesos-runbooks control drainAgent/prod/<agent> abort --reason "wrong agent"
+Examples (against the demo, for a run started by hostname or by agent id alike):
+  mesos-runbooks control agentMaintenance/default/agent-3.sim.local approve --reason "change OPS-123 approved"
+  mesos-runbooks control agentMaintenance/default/agent-3.sim.local complete --note "disk replaced"
+  mesos-runbooks control drainAgent/default/agent-2.sim.local extend --minutes 15
+  mesos-runbooks control drainAgent/default/agent-2.sim.local abort --reason "wrong agent"
 
-The run refuses an Update that makes no sense in its current phase and says why; nothing changes then.`,
+The run refuses a message that makes no sense in its current phase and says why; nothing changes then (exit 2).`,
     )
-    .action(async (workflowId: string, action: string, opts: { reason?: string; minutes?: string; by?: string }) => {
-      const args = controlArgs(action, opts);
-      const config = loadConfig({ file: cli.opts().config });
-      const client = await connectClient(config.temporal);
-      try {
-        const ack = await client.workflow.getHandle(workflowId).executeUpdate<{ phase: string; message: string }, [unknown]>(action, { args: [args] });
-        process.stdout.write(`${ack.message} (phase: ${ack.phase})\n`);
-      } catch (err) {
-        const cause = (err as { cause?: { message?: string } }).cause?.message;
-        throw Object.assign(new Error(`${action} refused: ${cause ?? (err as Error).message}`), { code: 'INVALID_INPUT' });
-      } finally {
-        await client.connection.close();
-      }
+    .action(async (ref: string, action: string, opts: { reason?: string; minutes?: string; confirm?: string; note?: string; by?: string }) => {
+      const checked = controlAction(action, opts);
+      await withClient(
+        async (client) => {
+          const ack = await client.send(ref, checked, controlInput(checked, opts, client.identity ?? ''));
+          process.stdout.write(`${ack.message} (phase: ${ack.phase})\n`);
+        },
+        { identity: user(opts.by) },
+      );
     });
 
   cli
     .command('worker')
-    .description('Run the worker: serves every runbook on the configured task queue until SIGINT/SIGTERM')
+    .description('Run the worker: serves every runbook on the configured task queue until SIGINT/SIGTERM (then drains)')
     .action(async () => {
-      const config = loadConfig({ file: cli.opts().config });
-      const { worker, run } = await createRunbookWorker({ config });
-      process.stderr.write(`worker serving task queue '${worker.options.taskQueue}' on ${config.temporal.address}\n`);
-      await run();
+      const cfg = config();
+      const worker = await createRunbookWorker({ config: cfg });
+      process.stderr.write(`worker serving task queue '${worker.worker.options.taskQueue}' on ${cfg.temporal.address} (clusters: ${Object.keys(cfg.clusters).join(', ')})\n`);
+      await serveUntilSignalled(worker);
     });
 
   cli
@@ -178,22 +242,54 @@ The run refuses an Update that makes no sense in its current phase and says why;
   return cli;
 }
 
-const CONTROL_ACTIONS = ['approve', 'pause', 'resume', 'abort', 'complete', 'extend', 'skip'];
+/** Follows a run to its end: prints its events, then `finished: <result>` (exit 0) or `failed: <type>: <message>` (exit 1). */
+async function finish(client: RunbookClient, ref: string): Promise<void> {
+  await watchRun(client, ref);
+  try {
+    const result = await client.result(ref);
+    process.stdout.write(`finished: ${JSON.stringify(result)}\n`);
+  } catch (err) {
+    const type = failureType(err);
+    process.stdout.write(`failed: ${type ? `${type}: ` : ''}${failureMessage(err)}\n`);
+    process.exitCode = EXIT.failed;
+  }
+}
 
-function controlArgs(action: string, opts: { reason?: string; minutes?: string; by?: string }): Record<string, unknown> {
-  if (!CONTROL_ACTIONS.includes(action)) {
+function controlAction(action: string, opts: { minutes?: string }): ControlAction {
+  if (!(CONTROL_ACTIONS as readonly string[]).includes(action)) {
     throw new RunbookInputError('control', [`action: unknown action '${action}' (allowed: ${CONTROL_ACTIONS.join(', ')})`]);
   }
-  if (action === 'approve') return { approver: opts.by ?? '', reason: opts.reason ?? '' };
-  if (action === 'extend') return { minutes: Number(opts.minutes), by: opts.by };
-  return { reason: opts.reason, by: opts.by };
+  if (action === 'extend' && (opts.minutes === undefined || !/^\d+$/.test(opts.minutes))) {
+    throw new RunbookInputError('control', ['--minutes: required with extend: a whole number of minutes, e.g. --minutes 15']);
+  }
+  return action as ControlAction;
+}
+
+function controlInput(action: ControlAction, opts: { reason?: string; minutes?: string; confirm?: string; note?: string }, who: string) {
+  const by = who ? { by: who } : {};
+  switch (action) {
+    case 'approve':
+      return { approver: who, reason: opts.reason ?? '', ...(opts.confirm ? { confirm: opts.confirm } : {}) };
+    case 'extend':
+      return { ...by, minutes: Number(opts.minutes) };
+    case 'complete':
+      return { ...by, ...(opts.note ? { note: opts.note } : {}) };
+    case 'resume':
+      return by;
+    default:
+      return { ...by, reason: opts.reason ?? '' };
+  }
 }
 
 function formatPlan(plan: RunPlan): string {
   const lines = [`${plan.runbook} on ${plan.cluster} (${plan.target}): ${plan.ready ? 'ready' : 'NOT ready'}`, 'Checks:'];
   for (const c of plan.checks) lines.push(`  ${c.ok ? '✔' : '✖'} ${c.name}: ${c.detail}`);
   lines.push('Steps:');
-  plan.steps.forEach((step, i) => lines.push(`  ${i + 1}. ${step.name}: ${step.action}${step.skipBecause ? ` (skipped: ${step.skipBecause})` : ''}`));
+  plan.steps.forEach((step, i) => {
+    const how = step.skipBecause ? ` (skipped: ${step.skipBecause})` : step.decidedAtRunTime ? ` (decided at run time: ${step.decidedAtRunTime})` : '';
+    lines.push(`  ${i + 1}. ${step.name}: ${step.action}${how}`);
+  });
+  lines.push('Nothing was changed. Start it with the same input: mesos-runbooks start ' + plan.runbook + " -i '...'");
   return `${lines.join('\n')}\n`;
 }
 
@@ -207,13 +303,16 @@ function parseInputArg(opts: { input?: string; inputFile?: string }): unknown {
   }
 }
 
-/** Runs the CLI; bad input and configuration errors print their message and exit 2, other failures exit 1. */
+const REFUSED = new Set(['INVALID_INPUT', 'CONFIG_INVALID', 'RUN_NOT_FOUND', 'RUN_AMBIGUOUS', 'CONTROL_REFUSED', 'RUN_EXISTS']);
+
+/** Runs the CLI; refusals (bad input, configuration, control) print their message and exit 2, other failures exit 1. */
 export async function main(argv: string[] = process.argv): Promise<void> {
   try {
     await program().parseAsync(argv);
   } catch (err) {
     const code = (err as { code?: string }).code;
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = code === 'INVALID_INPUT' || code === 'CONFIG_INVALID' ? 2 : 1;
+    process.exitCode = code && REFUSED.has(code) ? EXIT.refused : EXIT.failed;
   }
 }
+

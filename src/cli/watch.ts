@@ -1,49 +1,41 @@
-import type { WorkflowHandle } from '@temporalio/client';
-import type { Progress } from '../../workflows/progress';
+import type { Progress, ProgressEvent } from '../contracts';
+import { formatEvent, terminal } from '../progress/format';
+import { clock, dateTime } from '../progress/time';
+import type { RunbookClient, RunReference } from '../temporal/control';
 
 export interface WatchOptions {
   /** Where lines go (default stdout). */
   print?: (line: string) => void;
   /** Query interval, ms (default 500). */
   intervalMs?: number;
+  /** Stop once this holds (default: at the run's end). */
+  until?: (p: Progress) => boolean;
 }
 
 /**
- * Follows a run: prints each new line of its progress log (from the `progress` query) and any change of its current
- * wait, until the run closes; resolves with its result, or rejects with its failure.
+ * Follows a run in the terminal: one line per progress event (`HH:MM:SS <what happened>`, UTC), until it closes or
+ * `until` holds. Resolves with the last progress.
  */
-export async function watchRun<T = unknown>(handle: WorkflowHandle, options: WatchOptions = {}): Promise<T> {
+export async function watchRun(client: RunbookClient, ref: RunReference, options: WatchOptions = {}): Promise<Progress | undefined> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const interval = options.intervalMs ?? 500;
-  let lastLine: string | undefined;
-  let lastWait = '';
-  let done = false;
-  const result = handle.result().finally(() => (done = true));
-  const flush = async () => {
-    let progress: Progress;
-    try {
-      progress = await handle.query<Progress>('progress');
-    } catch {
-      return; // not started yet, or already closed: the result settles it
-    }
-    // The log keeps only its last 50 lines: print what follows the last line printed.
-    const lines = progress.log;
-    const from = lastLine === undefined ? 0 : lines.lastIndexOf(lastLine) + 1;
-    for (const line of lines.slice(from)) print(`  ${shortTime(line)}`);
-    if (lines.length > 0) lastLine = lines[lines.length - 1];
-    const wait = progress.wait ? `  … waiting for ${progress.wait.what}${progress.wait.diagnosis ? `: ${progress.wait.diagnosis}` : ''}` : '';
-    if (wait && wait !== lastWait) print(wait);
-    lastWait = wait;
-  };
-  while (!done) {
-    await flush();
-    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, interval))]);
-  }
-  await flush();
-  return (await result) as T;
+  return client.follow(ref, (event) => print(eventLine(event)), { intervalMs: options.intervalMs, until: options.until });
 }
 
-/** `2026-11-25T15:56:12.141Z find agent` → `15:56:12 find agent` (UTC). */
-function shortTime(line: string): string {
-  return line.replace(/^\d{4}-\d\d-\d\dT(\d\d:\d\d:\d\d)\.\d+Z /, '$1 ');
+/** `14:03:05 drain: done (DRAIN_AGENT accepted)` */
+export function eventLine(event: ProgressEvent): string {
+  return `  ${clock(event.at)} ${formatEvent(terminal, event)}`;
+}
+
+/** A run's state at a glance: phase, steps, the current wait, what an operator may do, the last events. */
+export function printProgress(p: Progress): string {
+  const lines = [`${p.runbook}${p.target ? ` on ${p.cluster}: ${p.target}` : ''} — phase: ${p.phase}${p.paused ? ` (paused by ${p.paused.by ?? 'an operator'}: ${p.paused.reason})` : ''}`];
+  for (const s of p.steps) lines.push(`  ${s.status.padEnd(8)} ${s.name}${s.note ? ` — ${s.note}` : ''}`);
+  if (p.wait) {
+    lines.push(`waiting for: ${p.wait.what} (since ${dateTime(p.wait.since)}${p.wait.deadline ? `, deadline ${dateTime(p.wait.deadline)}` : ''})${p.wait.stuck ? ' — STUCK: extend, skip or abort' : ''}`);
+    if (p.wait.diagnosis) lines.push(`  ${p.wait.diagnosis}`);
+  }
+  lines.push(`you may: ${p.operatorActions.length ? p.operatorActions.join(', ') : 'nothing (the run is over)'}`);
+  const recent = p.events?.slice(-5).map(eventLine) ?? p.log.slice(-5).map((l) => `  ${l}`);
+  if (recent.length) lines.push('recent:', ...recent);
+  return `${lines.join('\n')}\n`;
 }

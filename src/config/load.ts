@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { formatIssues } from '../common/zod-issues';
+import { dataDir } from '../temporal/paths';
 import { ConfigSchema, type Config } from './schema';
 
 /** A configuration that does not validate: every problem with its dot path, all at once. */
@@ -46,12 +47,22 @@ export function parseConfig(raw: unknown, source = 'configuration'): Config {
 
 /**
  * Reads the configuration: the file named by `file`, else `MESOS_RUNBOOKS_CONFIG`, else `./mesos-runbooks.yaml` when
- * it exists; YAML or JSON; then the environment overrides. Throws {@link ConfigError} when the file cannot be read or
+ * it exists, else (without `MESOS_MASTERS`) the running demo's (`.data/demo/mesos-runbooks.yaml`, said through
+ * `onNote`); YAML or JSON; then the environment overrides. Throws {@link ConfigError} when the file cannot be read or
  * parsed, or does not validate.
  */
-export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): Config {
+export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; onNote?: (note: string) => void } = {}): Config {
   const env = options.env ?? process.env;
-  const file = options.file ?? env.MESOS_RUNBOOKS_CONFIG ?? defaultFileIfPresent();
+  let file = options.file ?? env.MESOS_RUNBOOKS_CONFIG ?? presentFile(path.resolve('mesos-runbooks.yaml'));
+  if (!file && !env.MESOS_MASTERS) {
+    file = presentFile(demoConfigFile(env));
+    if (file) options.onNote?.(`(using the demo's configuration ${file}; give --config or MESOS_RUNBOOKS_CONFIG for another)`);
+  }
+  if (!file && !env.MESOS_MASTERS) {
+    throw new ConfigError('no configuration', [
+      `clusters: no cluster is configured: give --config <file>, set MESOS_RUNBOOKS_CONFIG=<file>, create ./mesos-runbooks.yaml, or set MESOS_MASTERS=http://<master>:5050 (while \`npm run demo\` runs, its configuration is found by itself)`,
+    ]);
+  }
   let raw: unknown = {};
   const source = file ?? 'environment';
   if (file) {
@@ -70,14 +81,13 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } =
   return parseConfig(applyEnvOverrides(raw, env), source);
 }
 
-function defaultFileIfPresent(): string | undefined {
-  const candidate = path.resolve('mesos-runbooks.yaml');
-  try {
-    readFileSync(candidate);
-    return candidate;
-  } catch {
-    return undefined;
-  }
+/** Where the running demo writes its configuration (removed when it stops). */
+export function demoConfigFile(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(dataDir(env), 'demo', 'mesos-runbooks.yaml');
+}
+
+function presentFile(candidate: string): string | undefined {
+  return existsSync(candidate) ? candidate : undefined;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

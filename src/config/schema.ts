@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_TASK_QUEUE } from '../temporal/names';
+import { DEFAULT_TASK_QUEUE } from '../contracts/ids';
 
 /**
  * A secret is never written in the configuration: it is named by reference, an environment variable or a file
@@ -58,14 +58,28 @@ export const TemporalSchema = z
   })
   .strict();
 
+const approvalRules = {
+  /** Who may approve; empty = anyone who can send an Update to the run. */
+  approvers: z.array(z.string().min(1)).optional(),
+  /** Four eyes: the run's initiator may not approve it. */
+  fourEyes: z.boolean({ error: 'must be true or false' }).optional(),
+  /** How many distinct approvers each approval needs. */
+  requiredApprovals: z.number({ error: 'must be a whole number from 1 to 10' }).int('must be a whole number from 1 to 10').min(1, 'must be at least 1').max(10, 'must be at most 10').optional(),
+};
+
 export const PolicySchema = z
   .object({
-    /** Who may approve destructive steps; empty = anyone who can send an Update. */
-    approvers: z.array(z.string().min(1)).default([]),
+    ...approvalRules,
+    approvers: approvalRules.approvers.default([]),
+    fourEyes: approvalRules.fourEyes.default(false),
+    requiredApprovals: approvalRules.requiredApprovals.default(1),
     /** Runbooks that always wait for approval, whatever their input says. */
     alwaysRequireApproval: z.array(z.string().min(1)).default([]),
+    /** Per-runbook rules, over the ones above: `runbooks: { agentMaintenance: { requiredApprovals: 2 } }`. */
+    runbooks: z.record(z.string().min(1), z.object(approvalRules).strict()).default({}),
   })
   .strict();
+export type PolicyConfig = z.infer<typeof PolicySchema>;
 
 const clusterName = z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'cluster names are lower-case letters, digits, "_", "." and "-"');
 

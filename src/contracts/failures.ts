@@ -84,3 +84,14 @@ export function failureMessage(err: unknown): string {
   }
   return message;
 }
+
+/** The first detail of a failure (or of the ApplicationFailure it wraps), e.g. `{ agentId }` of AGENT_RECOVERING. */
+export function failureDetail<T>(err: unknown): T | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e && typeof e === 'object'; i++) {
+    const details = (e as { details?: unknown }).details;
+    if (Array.isArray(details) && details.length > 0) return details[0] as T;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

@@ -6,6 +6,7 @@
  */
 import type { Schedule } from '../mesos';
 import { machineText, sameMachine, type MachineRef, type MaintenanceWindowRef } from './schedule-change';
+import { dateTimeFromNs, durationFromNs } from '../progress/time';
 
 export type { Schedule } from '../mesos';
 
@@ -136,5 +137,5 @@ function sameUnavailability(a: Unavailability, b: Unavailability): boolean {
 }
 
 function windowText(u: Unavailability): string {
-  return `window start=${u.start.nanoseconds} ns ${u.duration ? `duration=${u.duration.nanoseconds} ns` : 'unbounded'}`;
+  return `the window from ${dateTimeFromNs(u.start.nanoseconds)} ${u.duration ? `for ${durationFromNs(u.duration.nanoseconds)}` : '(unbounded)'}`;
 }

@@ -78,9 +78,18 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   const started = Date.now();
   const logFd = openSync(logPath, 'a');
-  const child = spawn(binary.path, args, { stdio: ['ignore', logFd, logFd], detached: false });
+  // A process group of its own: a Ctrl-C in the terminal reaches only us, and we stop the server after the worker
+  // has drained (a server that stops first leaves the worker retrying refused connections). Killed with us.
+  const child = spawn(binary.path, args, { stdio: ['ignore', logFd, logFd], detached: true });
   closeSync(logFd);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const killWithUs = () => child.kill('SIGKILL');
+  process.once('exit', killWithUs);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      process.removeListener('exit', killWithUs);
+      resolve(code);
+    }),
+  );
   let exitCode: number | null | undefined;
   void exited.then((code) => (exitCode = code));
 

@@ -1,7 +1,7 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure, type ApplicationFailure } from '@temporalio/common';
-import type { CompensationReport } from '../../workflows/compensation';
-import { progressUntil, runbookEnv, type RunbookEnv } from '../helpers/runbook-env';
+import type { CompensationReport } from '../../workflows/kit/compensation';
+import { eventually, progressUntil, runbookEnv, type RunbookEnv } from '../helpers/runbook-env';
 
 // Abort in the phases the other tests do not reach: waiting for another run's lease, waiting for the agent to come
 // back after STOP_MAINTENANCE (here it never comes back: a one-hour return delay), and while the short schedule and
@@ -67,21 +67,24 @@ describe('agentMaintenance aborted while waiting', () => {
    * (`stop`: a cancel or an abort) while the call is in flight in `phase`. Returns how the run ended and the mutating
    * calls Mesos applied meanwhile, in order.
    */
-  async function stopWhileInFlight(agent: { id: string }, call: string, phase: string, stop: (h: WorkflowHandle) => Promise<unknown>) {
+  async function stopWhileInFlight(agent: { id: string }, call: string, activity: string, stop: (h: WorkflowHandle) => Promise<unknown>) {
     const mark = env.sim.audit().length;
     env.sim.setFault({ rules: [{ api: 'master', calls: [call], latencyMs: 4000 }] });
     const handle = await env.start('agentMaintenance', { agentId: agent.id, reason: 'stopped in flight', maxGracePeriodSeconds: 0, workDurationSeconds: 0 });
-    await progressUntil(handle, (p) => p.phase === phase);
+    await activityInFlight(handle, activity);
     await stop(handle);
     const failure = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     return { cause: failure.cause, applied: appliedSince(mark) };
   }
   const cancel = (h: WorkflowHandle) => h.cancel();
+  /** Waits until the run's activity of this type is on its way (the step's write; its read came before). */
+  const activityInFlight = (h: WorkflowHandle, type: string) =>
+    eventually(`activity ${type} in flight`, async () => ((await h.describe()).raw.pendingActivities ?? []).some((a) => a.activityType?.name === type));
 
   it('cancelled (Web UI / CLI) while the window is being scheduled: the window is removed again, the agent reactivated', async () => {
     const agent = agents()[2];
-    const { cause, applied } = await stopWhileInFlight(agent, 'UPDATE_MAINTENANCE_SCHEDULE', 'schedule window', cancel);
+    const { cause, applied } = await stopWhileInFlight(agent, 'UPDATE_MAINTENANCE_SCHEDULE', 'requestScheduleChange', cancel);
     expect(cause).toBeInstanceOf(CancelledFailure);
     // The add landed while the run was being cancelled; the compensation knew it might have and removed it.
     expect(applied).toEqual(['DRAIN_AGENT', 'UPDATE_MAINTENANCE_SCHEDULE', 'UPDATE_MAINTENANCE_SCHEDULE', 'REACTIVATE_AGENT']);
@@ -93,7 +96,7 @@ describe('agentMaintenance aborted while waiting', () => {
 
   it('cancelled while START_MAINTENANCE is in flight: the run waits for it, then STOP_MAINTENANCE brings the machine back UP', async () => {
     const agent = agents()[3];
-    const { cause, applied } = await stopWhileInFlight(agent, 'START_MAINTENANCE', 'start maintenance', cancel);
+    const { cause, applied } = await stopWhileInFlight(agent, 'START_MAINTENANCE', 'startMaintenance', cancel);
     expect(cause).toBeInstanceOf(CancelledFailure);
     // Not the other way round: a STOP_MAINTENANCE sent first would be refused, and the machine would stay DOWN.
     expect(applied).toEqual(['DRAIN_AGENT', 'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE', 'STOP_MAINTENANCE']);
@@ -104,7 +107,7 @@ describe('agentMaintenance aborted while waiting', () => {
   it('aborted while START_MAINTENANCE is in flight: the call finishes, then the compensation stops maintenance and says what it cannot undo', async () => {
     const agent = agents()[4];
     const abort = (h: WorkflowHandle) => h.executeUpdate('abort', { args: [{ reason: 'wrong machine' }] });
-    const { cause, applied } = await stopWhileInFlight(agent, 'START_MAINTENANCE', 'start maintenance', abort);
+    const { cause, applied } = await stopWhileInFlight(agent, 'START_MAINTENANCE', 'startMaintenance', abort);
     expect((cause as ApplicationFailure).type).toBe('ABORTED');
     const report = (cause as ApplicationFailure).details?.[0] as CompensationReport;
     expect(report.steps).toEqual([expect.objectContaining({ step: 'stop maintenance', outcome: 'done' })]);
@@ -118,7 +121,7 @@ describe('agentMaintenance aborted while waiting', () => {
     const mark = env.sim.audit().length;
     env.sim.setFault({ rules: [{ api: 'master', calls: ['DRAIN_AGENT'], latencyMs: 4000 }] });
     const handle = await env.start('drainAgent', { agentId: agent.id, reason: 'cancel in flight', maxGracePeriodSeconds: 0 });
-    await progressUntil(handle, (p) => p.phase === 'drain');
+    await activityInFlight(handle, 'drainAgent');
     await handle.cancel();
     const failure = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
     expect(failure.cause).toBeInstanceOf(CancelledFailure);

@@ -1,8 +1,8 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { AgentMaintenanceResult } from '../../runbooks/agentMaintenance';
-import type { CompensationReport } from '../../workflows/compensation';
-import type { RunPlan } from '../../workflows/plan';
+import type { CompensationReport } from '../../workflows/kit/compensation';
+import type { RunPlan } from '../../src/contracts';
 import { eventually, progressUntil, rejection, runbookEnv, type RunbookEnv } from '../helpers/runbook-env';
 
 // agentMaintenance end to end: the real dev server, the worker, and a simulated cluster over real HTTP.
@@ -35,7 +35,7 @@ describe('agentMaintenance', () => {
       'machine known (hostname and ip): true',
       'machine not under maintenance: true',
     ]);
-    expect(result.steps.map((s) => s.name)).toEqual(['lease', 'approval', 'drain', 'wait for DRAINED', 'schedule window', 'start maintenance', 'work', 'stop maintenance', 'wait for agent', 'reactivate', 'verify']);
+    expect(result.steps.map((s) => s.name)).toEqual(['preflight', 'lease', 'approval', 'drain', 'wait for DRAINED', 'schedule window', 'start maintenance', 'work', 'stop maintenance', 'wait for agent', 'reactivate', 'verify']);
     expect(env.sim.audit().length).toBe(before);
   });
 

@@ -38,7 +38,7 @@ describe('mesos-runbooks CLI', () => {
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(/^agentMaintenance on sim-.*: ready$/m);
     expect(out.stdout).toMatch(/✔ agent can drain: AGENT_DRAINING capability present/);
-    expect(out.stdout).toMatch(/6\. start maintenance: START_MAINTENANCE /);
+    expect(out.stdout).toMatch(/7\. start maintenance: START_MAINTENANCE /);
     expect(env.sim.audit().length).toBe(before);
   });
 
@@ -61,7 +61,7 @@ describe('mesos-runbooks CLI', () => {
 
     const refused = await cli('control', workflowId, 'approve', '--reason', 'ok', '--by', 'mallory');
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/approve refused: approver: 'mallory' may not approve \(allowed: alice\)/);
+    expect(refused.stderr).toMatch(/approve refused by agentMaintenance\/.*: approver: 'mallory' may not approve \(allowed: alice\)/);
     const approved = await cli('control', workflowId, 'approve', '--reason', 'change approved', '--by', 'alice');
     expect(approved.code).toBe(0);
     expect(approved.stdout).toMatch(/^approved/);

@@ -1,12 +1,12 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { ClusterRegistry } from '../../src/clusters';
-import { parseConfig, type Config } from '../../src/config';
+import { parseConfig, type Config, type ConfigInput } from '../../src/config';
 import type { MasterClient } from '../../src/mesos';
 import { startCluster, type SimCluster, type SimOptions } from '../../src/sim';
-import { startRunbook } from '../../src/temporal/start';
+import { RunbookClient } from '../../src/temporal/control';
 import { createRunbookWorker, type RunbookWorker } from '../../src/worker';
-import type { Progress } from '../../workflows/progress';
+import type { Progress } from '../../src/contracts';
 import { testClient, testWorkerConnection, uniqueName } from './temporal';
 
 /**
@@ -23,11 +23,13 @@ export interface RunbookEnv {
   worker?: RunbookWorker;
   clusters: ClusterRegistry;
   mesos: MasterClient;
+  /** The control client of this world (identity `jest`), checking inputs against the cluster. */
+  runbooks: RunbookClient;
   start(runbook: string, input: Record<string, unknown>, idSuffix?: string): Promise<WorkflowHandle>;
   stop(): Promise<void>;
 }
 
-export async function runbookEnv(simOptions: SimOptions, options: { startWorker?: boolean; policy?: Config['policy'] } = {}): Promise<RunbookEnv> {
+export async function runbookEnv(simOptions: SimOptions, options: { startWorker?: boolean; policy?: ConfigInput['policy']; workflowsPath?: string } = {}): Promise<RunbookEnv> {
   const sim = await startCluster({ seed: 11, timeScale: 20, agentReturnDelaySeconds: 2, ...simOptions });
   const cluster = uniqueName('sim').toLowerCase();
   const taskQueue = uniqueName('tq');
@@ -35,6 +37,7 @@ export async function runbookEnv(simOptions: SimOptions, options: { startWorker?
   const client = await testClient();
   const connection = await testWorkerConnection();
   const clusters = ClusterRegistry.fromConfig(config);
+  const runbooks = new RunbookClient({ client, taskQueue, identity: 'jest', clusters });
   const env: RunbookEnv = {
     sim,
     cluster,
@@ -44,8 +47,11 @@ export async function runbookEnv(simOptions: SimOptions, options: { startWorker?
     connection,
     clusters,
     mesos: clusters.master(cluster),
-    start: (runbook, input, idSuffix) =>
-      startRunbook({ client, taskQueue, runbook, input: { cluster, ...input }, clusters, idSuffix: idSuffix ?? uniqueName('run') }),
+    runbooks,
+    start: async (runbook, input, idSuffix) => {
+      const run = await runbooks.start(runbook, { cluster, ...input }, { idSuffix: idSuffix ?? uniqueName('run') });
+      return client.workflow.getHandle(run.workflowId);
+    },
     async stop() {
       await env.worker?.shutdown();
       await clusters.close();
@@ -55,7 +61,7 @@ export async function runbookEnv(simOptions: SimOptions, options: { startWorker?
     },
   };
   if (options.startWorker !== false) {
-    env.worker = await createRunbookWorker({ config, connection, taskQueue, client });
+    env.worker = await createRunbookWorker({ config, connection, taskQueue, client, workflowsPath: options.workflowsPath });
     void env.worker.run();
   }
   return env;

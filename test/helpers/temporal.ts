@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
+import { installConciseRuntime } from '../../src/temporal/logger';
 
 /**
  * The test run's shared Temporal dev server (started by the global setup). Fails loudly, never skips, when it is
@@ -29,10 +30,13 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 }
 
-/** Worker logs at WARN in tests: failures still show, the per-task INFO lines do not. Once per jest worker process. */
+/**
+ * Worker logs at WARN in tests, one line each: a run that fails as the test expects is one line, not a stack trace;
+ * native logs only from ERROR. Once per jest worker process.
+ */
 function quietRuntime(): void {
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    installConciseRuntime({ level: 'WARN', coreLevel: 'ERROR' });
   } catch {
     // already installed by an earlier test file in this jest worker process
   }

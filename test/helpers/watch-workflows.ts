@@ -4,8 +4,10 @@
  */
 import { condition, defineQuery, defineSignal, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { WatchActivities } from '../../activities/watch';
-import type { Condition } from '../../src/convergence/conditions';
-import { ConditionWaits, type WaitOutcome } from '../../workflows/cluster-watch';
+import type { Condition, Observation } from '../../src/convergence/conditions';
+import { RunControl } from '../../workflows/kit/control';
+import { ProgressTracker } from '../../workflows/kit/progress';
+import { ConditionWaits } from '../../workflows/kit/waits';
 
 export { clusterWatcher } from '../../workflows/cluster-watcher';
 
@@ -13,6 +15,14 @@ export interface WaitingRunInput {
   cluster: string;
   condition: Condition;
   timeoutMs: number;
+}
+
+export interface WaitOutcome {
+  met: boolean;
+  /** What the deciding read showed (the watcher's, or the run's own check at its deadline). */
+  observation?: Observation;
+  /** Workflow time (ms since the epoch) the run learnt that the condition holds. */
+  metAt?: number;
 }
 
 export interface WaitingRunResult extends WaitOutcome {
@@ -25,23 +35,31 @@ export interface WaitingRunResult extends WaitOutcome {
 export const phaseQuery = defineQuery<string>('phase');
 export const releaseSignal = defineSignal('release');
 
+const OPEN_POLICY = { approvers: [], alwaysRequireApproval: false, fourEyes: false, requiredApprovals: 1 };
+
+/** The one way a run waits (the kit's RunControl.waitFor), ending at its deadline instead of asking an operator. */
+async function waitOnce(control: RunControl, cluster: string, condition: Condition, timeoutMs: number): Promise<WaitOutcome> {
+  const r = await control.waitFor({ cluster, condition, timeoutMs, interactive: false });
+  return r.outcome === 'met' ? { met: true, observation: r.observation, metAt: Date.now() } : { met: false, observation: r.observation };
+}
+
 /** A run that waits for one condition through the shared watcher. */
 export async function waitingRun(input: WaitingRunInput): Promise<WaitingRunResult> {
   let phase = 'starting';
   setHandler(phaseQuery, () => phase);
-  const waits = new ConditionWaits();
+  const control = new RunControl(new ProgressTracker('waitingRun', []), OPEN_POLICY);
   const startedAt = Date.now();
   phase = 'waiting';
-  const outcome = await waits.waitFor(input.cluster, input.condition, input.timeoutMs);
+  const outcome = await waitOnce(control, input.cluster, input.condition, input.timeoutMs);
   phase = 'done';
   return { ...outcome, startedAt, endedAt: Date.now() };
 }
 
 /** Two waits in one run, one after the other (the wait ids must differ; the signal handler is shared). */
 export async function twoWaitsRun(input: { cluster: string; first: Condition; second: Condition; timeoutMs: number }): Promise<[WaitOutcome, WaitOutcome]> {
-  const waits = new ConditionWaits();
-  const a = await waits.waitFor(input.cluster, input.first, input.timeoutMs);
-  const b = await waits.waitFor(input.cluster, input.second, input.timeoutMs);
+  const control = new RunControl(new ProgressTracker('twoWaitsRun', []), OPEN_POLICY);
+  const a = await waitOnce(control, input.cluster, input.first, input.timeoutMs);
+  const b = await waitOnce(control, input.cluster, input.second, input.timeoutMs);
   return [a, b];
 }
 
@@ -54,7 +72,7 @@ export async function registerThenCancelRun(input: { cluster: string; condition:
   const waits = new ConditionWaits();
   waitId = await waits.register(input.cluster, input.condition);
   await condition(() => release);
-  const metBeforeCancel = waits.isMet(waitId);
+  const metBeforeCancel = waits.resolution(waitId)?.met === true;
   await waits.cancel(input.cluster, waitId);
   return { waitId, metBeforeCancel };
 }

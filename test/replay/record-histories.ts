@@ -11,7 +11,7 @@ import { ClusterRegistry } from '../../src/clusters';
 import { parseConfig } from '../../src/config';
 import { startCluster } from '../../src/sim';
 import { startDevServer } from '../../src/temporal/dev-server';
-import { startRunbook } from '../../src/temporal/start';
+import { RunbookClient } from '../../src/temporal/control';
 import { createRunbookWorker } from '../../src/worker';
 
 async function main(): Promise<void> {
@@ -34,7 +34,8 @@ async function main(): Promise<void> {
   const index: Record<string, string> = {};
   try {
     for (const [file, runbook, input] of runs) {
-      const handle = await startRunbook({ client, taskQueue: 'replay', runbook, input, clusters });
+      const run = await new RunbookClient({ client, taskQueue: 'replay', identity: 'replay', clusters }).start(runbook, input);
+      const handle = client.workflow.getHandle(run.workflowId);
       await handle.result();
       // The temporal CLI writes the proto-JSON form that historyFromJSON reads back.
       const json = execFileSync(server.binary.path, ['workflow', 'show', '--address', server.address, '-w', handle.workflowId, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 << 20 });

@@ -79,13 +79,10 @@ export async function eventually<T>(cond: () => Promise<T | undefined | false> |
   }
 }
 
-/**
- * True once a waitingRun has registered its wait and finished its own first check (two activities completed), so
- * that from then on only the watcher reads on its behalf.
- */
+/** True once a waitingRun has registered its wait (its one activity completed): from then on the watcher reads for it. */
 export async function settled(handle: WorkflowHandle): Promise<boolean> {
   const history = await handle.fetchHistory();
-  return (history.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes).length >= 2;
+  return (history.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes).length >= 1;
 }
 
 /** The current attempt of the watcher's pending watchCluster activity (1 = it never failed), if one is pending. */

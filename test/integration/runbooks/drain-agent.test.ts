@@ -4,7 +4,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { ClusterRegistry } from '../../../src/clusters';
 import { parseConfig, type Config } from '../../../src/config';
 import { startCluster, type SimCluster } from '../../../src/sim';
-import { RunbookInputError, startRunbook } from '../../../src/temporal/start';
+import { RunbookClient, RunbookInputError } from '../../../src/temporal/control';
 import { createRunbookWorker, type RunbookWorker } from '../../../src/worker';
 import { testClient, testWorkerConnection, uniqueName } from '../../helpers/temporal';
 import { neverCalledMaster, type StubServer } from '../../helpers/mesos-stub-server';
@@ -44,19 +44,16 @@ describe('drainAgent on the real dev server against the simulator', () => {
   });
 
   const agents = () => [...sim.model.agents.values()];
+  const start = async (runbook: string, input: Record<string, unknown>) => {
+    const run = await new RunbookClient({ client, taskQueue, identity: 'jest', clusters }).start(runbook, input);
+    return client.workflow.getHandle(run.workflowId);
+  };
   const drainCalls = (agentId: string, call = 'DRAIN_AGENT') => sim.audit().filter((e) => e.call === call && e.target === agentId);
 
   it('drains an agent by hostname until DRAINED, applying DRAIN_AGENT once', async () => {
     const agent = agents()[0];
     expect(agent.taskIds.size).toBe(3);
-    const handle = await startRunbook({
-      client,
-      taskQueue,
-      runbook: 'drainAgent',
-      input: { cluster: clusterName, hostname: agent.hostname, reason: 'test: kernel upgrade', maxGracePeriodSeconds: 10 },
-      initiator: 'jest',
-      clusters,
-    });
+    const handle = await start('drainAgent', { cluster: clusterName, hostname: agent.hostname, reason: 'test: kernel upgrade', maxGracePeriodSeconds: 10 });
     const result = await handle.result();
     expect(result).toMatchObject({ agentId: agent.id, finalState: 'DRAINED', drainApplied: true });
     const after = sim.model.agents.get(agent.id)!;
@@ -74,13 +71,7 @@ describe('drainAgent on the real dev server against the simulator', () => {
 
   it('drains by agent id and reactivates: the agent ends active with no drain info', async () => {
     const agent = agents()[1];
-    const handle = await startRunbook({
-      client,
-      taskQueue,
-      runbook: 'drainAgent',
-      input: { cluster: clusterName, agentId: agent.id, reason: 'test: reboot', maxGracePeriodSeconds: 5, reactivate: true },
-      clusters,
-    });
+    const handle = await start('drainAgent', { cluster: clusterName, agentId: agent.id, reason: 'test: reboot', maxGracePeriodSeconds: 5, reactivate: true });
     await expect(handle.result()).resolves.toMatchObject({ finalState: 'REACTIVATED' });
     const after = sim.model.agents.get(agent.id)!;
     expect(after.drain).toBeUndefined();
@@ -97,7 +88,7 @@ describe('drainAgent on the real dev server against the simulator', () => {
   ])('our start path refuses %s, naming the field, and starts nothing', async (_name, input, message) => {
     const before = sim.audit().length;
     const workflowsBefore = await countRuns(client, taskQueue);
-    const error = await startRunbook({ client, taskQueue, runbook: 'drainAgent', input: { cluster: clusterName, ...input }, clusters }).catch((e: unknown) => e);
+    const error = await start('drainAgent', { cluster: clusterName, ...input }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RunbookInputError);
     expect((error as Error).message).toMatch(message);
     expect(sim.audit().length).toBe(before);

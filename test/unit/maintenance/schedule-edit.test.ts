@@ -58,7 +58,7 @@ describe('editSchedule', () => {
     const r = editSchedule(current, { add: { machines: [a], window: { startNs: T1, durationNs: HOUR } } }, []);
     expect(r.changed).toBe(false);
     expect(r.schedule).toBe(current);
-    expect(r.notes).toEqual([expect.stringContaining('already in window')]);
+    expect(r.notes).toEqual([expect.stringContaining('already in the window from 2026-01-01 00:00:00 UTC for 1 h')]);
   });
 
   it('adding a machine present in another window moves it, deleting the window it leaves empty', () => {
@@ -69,7 +69,7 @@ describe('editSchedule', () => {
     const r = editSchedule(current, { add: { machines: [a, b], window: { startNs: T2 } } }, []);
     expect(r.changed).toBe(true);
     expect(shape(r.schedule)).toEqual([`${T2}/-: agent-c.example|10.0.0.3 agent-b.example|10.0.0.2 agent-a.example|10.0.0.1`]);
-    expect(r.notes[0]).toMatch(/^added agent-a.example\/10.0.0.1 to window start=1767312000000000003 ns unbounded \(moved from window start=1767225600000000001 ns duration=3600000000000 ns\)$/);
+    expect(r.notes[0]).toBe('added agent-a.example/10.0.0.1 to the window from 2026-01-02 00:00:00 UTC (unbounded) (moved from the window from 2026-01-01 00:00:00 UTC for 1 h)');
     expect(r.notes[1]).toMatch(/already in/);
   });
 
@@ -77,7 +77,7 @@ describe('editSchedule', () => {
     const current = schedule([{ machines: [{ hostname: 'Agent-A.Example', ip: '10.0.0.1' }, { hostname: 'agent-b.example', ip: '10.0.0.20' }], start: T1 }]);
     const r = editSchedule(current, { remove: { machines: [a, b] } }, []);
     expect(shape(r.schedule)).toEqual([`${T1}/-: agent-b.example|10.0.0.20`]);
-    expect(r.notes).toEqual([expect.stringMatching(/^removed agent-a.example\/10.0.0.1 from window/), 'agent-b.example/10.0.0.2 was not in the schedule']);
+    expect(r.notes).toEqual([expect.stringMatching(/^removed agent-a.example\/10.0.0.1 from the window from 2026-01-01 00:00:00 UTC/), 'agent-b.example/10.0.0.2 was not in the schedule']);
   });
 
   it('preserves manual entries exactly: hostname-only, ip-only, unknown fields and window order', () => {

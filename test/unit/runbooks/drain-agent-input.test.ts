@@ -1,4 +1,4 @@
-import { RunbookInputError, validateRunbookInput } from '../../../src/temporal/start';
+import { RunbookInputError, validateRunbookInput } from '../../../src/temporal/control';
 
 function problems(input: unknown): string[] {
   try {
@@ -46,11 +46,19 @@ describe('drainAgent input', () => {
     expect(found).toContain('reason: must be a string');
   });
 
+  it('names every bad field at once, the missing agent included', () => {
+    expect(problems({ reason: 7, maxGracePeriodSeconds: -1 })).toEqual([
+      'reason: must be a string',
+      'maxGracePeriodSeconds: must be 0 or more seconds (0 kills at once)',
+      'agentId: required: give agentId or hostname (exactly one)',
+    ]);
+  });
+
   it('names the allowed values of an enum field', () => {
     expect(problems({ agentId: 'a', reason: 'r', ifAgentBusy: 'queue' })).toEqual(['ifAgentBusy: invalid value (allowed: "wait", "fail")']);
   });
 
   it('refuses an unknown runbook with the list of runbooks', () => {
-    expect(() => validateRunbookInput('drainAgnet', {})).toThrow(/runbook: unknown runbook 'drainAgnet' \(available: drainAgent/);
+    expect(() => validateRunbookInput('drainAgnet', {})).toThrow(/runbook: unknown runbook 'drainAgnet' \(available: agentMaintenance, drainAgent/);
   });
 });

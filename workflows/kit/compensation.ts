@@ -1,5 +1,6 @@
 import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
-import { abortedFailure, RunAborted } from './control';
+import { failureMessage, failureType, runbookFailure } from '../../src/contracts';
+import { RunAborted } from './control';
 
 /** One compensating action of an aborted or failed run, and what came of it. */
 export interface CompensationStep {
@@ -8,40 +9,11 @@ export interface CompensationStep {
   note: string;
 }
 
-/** What an aborted or failed run puts back, and what it cannot (said plainly, with the way forward). */
+/** What an aborted or failed run put back, and what it cannot (said plainly, with the way forward). */
 export interface CompensationReport {
   reason: string;
   steps: CompensationStep[];
   cannotUndo: string[];
-}
-
-/**
- * Collects compensation steps. Each action runs even when an earlier one failed: a compensation that stops at
- * its first error would leave more behind than it must.
- */
-export class Compensation {
-  readonly report: CompensationReport;
-
-  constructor(reason: string) {
-    this.report = { reason, steps: [], cannotUndo: [] };
-  }
-
-  async run(step: string, action: () => Promise<{ outcome: CompensationStep['outcome']; note: string }>): Promise<void> {
-    try {
-      const result = await action();
-      this.report.steps.push({ step, ...result });
-    } catch (err) {
-      this.report.steps.push({ step, outcome: 'failed', note: err instanceof Error ? err.message : String(err) });
-    }
-  }
-
-  cannotUndo(what: string): void {
-    this.report.cannotUndo.push(what);
-  }
-
-  summary(): string {
-    return summarizeCompensation(this.report);
-  }
 }
 
 /** A readable summary of a compensation, for logs, the Web UI and the failure message. */
@@ -55,7 +27,7 @@ export function summarizeCompensation(report: CompensationReport): string {
 export function stopReason(err: unknown): string {
   if (err instanceof RunAborted) return err.message;
   if (isCancellation(err)) return 'cancelled from the Web UI or CLI';
-  return `failed: ${err instanceof Error ? err.message : String(err)}`;
+  return `failed: ${failureMessage(err)}`;
 }
 
 /**
@@ -64,10 +36,10 @@ export function stopReason(err: unknown): string {
  * message carries the compensation summary.
  */
 export function afterCompensation(runbook: string, err: unknown, report: CompensationReport): unknown {
-  if (err instanceof RunAborted) return abortedFailure(err, report);
+  if (err instanceof RunAborted) return runbookFailure('ABORTED', `${runbook} ${err.message}`, [report]);
   if (isCancellation(err)) return err;
   return ApplicationFailure.create({
-    type: (err as { type?: string }).type ?? 'FAILED',
+    type: failureType(err) ?? 'FAILED',
     nonRetryable: true,
     message: `${runbook} ${stopReason(err)}. Compensation: ${summarizeCompensation(report)}`,
     details: [report],

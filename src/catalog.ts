@@ -1,0 +1,73 @@
+/**
+ * The runbook catalog, derived from the runbook files (runbooks/*.ts): what the CLI lists, the chat bot offers, the
+ * docs show and start paths validate against. The worker's workflow bundle finds the same files (runbooks/index.ts);
+ * adding a runbook is one new file there. Node only (it reads the folder).
+ */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { z } from 'zod';
+import type { RunbookWorkflow } from '../workflows/kit/define';
+
+/** `<name>.ts` (or `.js` once built) directly in runbooks/, but the bundle's entry: the same rule as runbooks/index.ts. */
+export const RUNBOOK_FILE = /^(?!index\.)([A-Za-z][A-Za-z0-9]*)\.(ts|js)$/;
+
+/** One runbook as the start paths (CLI, chat, schedules) and the docs see it. */
+export interface CatalogEntry {
+  name: string;
+  summary: string;
+  destructive: boolean;
+  inputSchema: z.ZodType;
+  /** The business key of a run, for its workflow id. */
+  target: (input: Record<string, unknown>) => string;
+  /** A ready-to-run example input. */
+  example: Record<string, unknown>;
+  /** The runbook file, relative to the project root. */
+  file: string;
+  /** The steps a run of the example reports, in order (preflight, lease, approval, then the runbook's own). */
+  steps: string[];
+}
+
+const RUNBOOKS_DIR = path.resolve(__dirname, '../runbooks');
+
+let loaded: Map<string, CatalogEntry> | undefined;
+
+/** The catalog, read once: every runbook exported by a runbook file, by name. Throws when a file breaks the rules. */
+export function catalog(): ReadonlyMap<string, CatalogEntry> {
+  loaded ??= load();
+  return loaded;
+}
+
+/** The runbook of that name, or undefined. */
+export function runbookEntry(name: string): CatalogEntry | undefined {
+  return catalog().get(name);
+}
+
+export function runbookNames(): string[] {
+  return [...catalog().keys()];
+}
+
+function load(): Map<string, CatalogEntry> {
+  const entries = new Map<string, CatalogEntry>();
+  const files = readdirSync(RUNBOOKS_DIR).filter((f) => RUNBOOK_FILE.test(f) && !f.endsWith('.d.ts')).sort();
+  for (const file of files) {
+    const exports = require(path.join(RUNBOOKS_DIR, file)) as Record<string, unknown>;
+    for (const [exported, value] of Object.entries(exports)) {
+      if (typeof value !== 'function' || !('runbook' in value)) continue;
+      const def = (value as RunbookWorkflow).runbook;
+      if (def.name !== exported) throw new Error(`runbooks/${file}: export '${exported}' declares runbook '${def.name}': the export's name is the workflow type, they must be equal`);
+      if (entries.has(def.name)) throw new Error(`runbooks/${file}: runbook '${def.name}' is declared twice`);
+      const example = def.inputSchema.parse(def.example) as Record<string, unknown>;
+      entries.set(def.name, {
+        name: def.name,
+        summary: def.summary,
+        destructive: def.destructive,
+        inputSchema: def.inputSchema,
+        target: def.target as (input: Record<string, unknown>) => string,
+        example: def.example as Record<string, unknown>,
+        file: `runbooks/${file}`,
+        steps: ['preflight', 'lease', 'approval', ...def.steps(example as never).map((s) => s.name)],
+      });
+    }
+  }
+  return entries;
+}

@@ -1,0 +1,36 @@
+/**
+ * A workflow bundle for the kit's own tests: the entity workflows, the catalog's runbooks, and runbooks that
+ * exercise what the catalog's do not yet (a step demanding an approval that names its target).
+ */
+import { drainAgentInputSchema, type DrainAgentResult } from '../../runbooks/drainAgent';
+import { agentTarget, oneAgent } from '../../workflows/kit/agent';
+import { defineRunbook } from '../../workflows/kit/define';
+import { drainStep, waitDrainedStep, type AgentContext, type AgentFacts } from '../../workflows/steps/agent';
+
+export { agentLock } from '../../workflows/agent-lock';
+export { clusterWatcher } from '../../workflows/cluster-watcher';
+export { maintenanceScheduleOwner } from '../../workflows/maintenance-schedule-owner';
+export { drainAgent } from '../../runbooks/drainAgent';
+export { agentMaintenance } from '../../runbooks/agentMaintenance';
+
+/** A drain whose DRAIN_AGENT needs an approval that names the agent id, whatever `requireApproval` says. */
+export const confirmedDrain = defineRunbook({
+  name: 'confirmedDrain',
+  summary: 'test: a drain that needs a named confirmation',
+  destructive: true,
+  inputSchema: drainAgentInputSchema,
+  target: agentTarget,
+  example: { hostname: 'agent-1.sim.local', reason: 'test' },
+  subject: oneAgent(['agentCanDrain']),
+  approval: ({ subject }) => `drain ${subject.agentId}`,
+  facts: (): AgentFacts => ({ skippedWaits: [] }),
+  steps: () => [{ ...drainStep<AgentContext>(), confirm: (ctx: AgentContext) => ctx.subject.agentId }, waitDrainedStep<AgentContext>()],
+  result: ({ cluster, subject, facts }): DrainAgentResult => ({
+    cluster,
+    agentId: subject.agentId,
+    hostname: subject.hostname,
+    finalState: 'DRAINED',
+    drainApplied: facts.drainApplied ?? false,
+    waitedSeconds: facts.drainWait?.seconds ?? 0,
+  }),
+});

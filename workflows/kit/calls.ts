@@ -1,0 +1,29 @@
+import { ActivityCancellationType, proxyActivities, type ActivityInterfaceFor } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+
+/**
+ * The activities runbook steps call, with the options they all share: a minute per attempt, retried with backoff
+ * for about five minutes (the activities classify Mesos errors; a non-retryable one fails at once).
+ *
+ * A cancellation (Web UI, CLI) waits for an activity in flight to finish before the run goes on to compensate, so
+ * the compensation sees what the call did: with the SDK's default (TRY_CANCEL) the run would move on at once and,
+ * e.g., a START_MAINTENANCE still on its way could land after the STOP_MAINTENANCE meant to undo it.
+ */
+const proxy: ActivityInterfaceFor<Activities> = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 12 },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+/** Every activity, called with a one-line summary for the Web UI's timeline, e.g. `DRAIN_AGENT S1 (max grace 60 s)`. */
+export type SummarizedActivities = {
+  [K in keyof Activities]: (summary: string, ...args: Parameters<Activities[K]>) => ReturnType<Activities[K]>;
+};
+
+/** `act.drainAgent('DRAIN_AGENT S1 (max grace 60 s)', { cluster, agentId })`. */
+export const act = new Proxy({} as SummarizedActivities, {
+  get: (_target, name: string) => {
+    const fn = (proxy as unknown as Record<string, { executeWithOptions(options: { summary: string }, args: unknown[]): Promise<unknown> }>)[name]!;
+    return (summary: string, ...args: unknown[]) => fn.executeWithOptions({ summary }, args);
+  },
+});

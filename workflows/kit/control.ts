@@ -1,0 +1,425 @@
+import { condition, setHandler } from '@temporalio/workflow';
+import {
+  CONTROL_ACTIONS,
+  controlSignals,
+  controlUpdates,
+  describeCondition,
+  progressQuery,
+  type ApprovalPolicy,
+  type ApprovalRecord,
+  type ApproveInput,
+  type Condition,
+  type ControlAck,
+  type ControlAction,
+  type ControlInputs,
+  type Observation,
+  type ReasonInput,
+  type WaitKind,
+} from '../../src/contracts';
+import { duration } from '../../src/progress/time';
+import type { ProgressTracker } from './progress';
+import { ConditionWaits } from './waits';
+
+/** Thrown inside a run when an operator aborted it (an `abort` message); the kit compensates and fails ABORTED. */
+export class RunAborted extends Error {
+  constructor(
+    readonly by: string | undefined,
+    readonly reason: string,
+  ) {
+    super(`aborted${by ? ` by ${by}` : ''}: ${reason}`);
+    this.name = 'RunAborted';
+  }
+}
+
+/** A wait for Mesos: a typed condition the cluster's shared watcher evaluates. */
+export interface ConditionWait {
+  cluster: string;
+  condition: Condition;
+  /** What the run waits for, in words (default: the condition's own description). */
+  what?: string;
+  /** Initial deadline, ms from now. */
+  timeoutMs: number;
+  /** A fuller diagnosis at the deadline (an activity: tasks, frameworks, operations). */
+  diagnose?: () => Promise<string>;
+  /** May the operator skip this wait? (default true) */
+  skippable?: boolean;
+  /**
+   * Ask the operator at the deadline (extend / skip / abort) — the default — or end the wait with `timedOut`
+   * (compensation waits, which nobody is there to answer).
+   */
+  interactive?: boolean;
+  /**
+   * A wait of the compensation: no checkpoint, and the abort that caused the compensation does not end it (implies
+   * not interactive).
+   */
+  compensating?: boolean;
+  /** What kind of wait progress shows (default `mesos`; `recovery` for an agent re-registering after a failover). */
+  waitKind?: WaitKind;
+}
+
+export type ConditionWaitResult =
+  | { outcome: 'met'; observation: Observation; seconds: number }
+  | { outcome: 'impossible'; observation: Observation; reason: string; seconds: number }
+  | { outcome: 'skipped'; observation?: Observation; reason: string; by?: string; seconds: number }
+  | { outcome: 'timedOut'; observation?: Observation; diagnosis: string; seconds: number };
+
+interface ActiveWait {
+  skippable: boolean;
+  stuck: boolean;
+  extend?: { minutes: number; by?: string };
+  skip?: ReasonInput;
+}
+
+interface PendingApproval {
+  what: string;
+  confirm?: string;
+  required: number;
+  given: ApproveInput[];
+}
+
+interface ActionSpec<A extends ControlAction> {
+  /** Refuses input that is malformed or makes no sense now, by throwing (the message names the field). */
+  validate: (input: ControlInputs[A]) => void;
+  /** Applies it; returns what it did, in words. */
+  apply: (input: ControlInputs[A]) => string;
+}
+
+/**
+ * The human control of one run (design.md "One control surface"): every control action as an Update (its
+ * validator refuses bad input, and input that makes no sense in the current phase, before it touches state) and as
+ * a Signal of the same name (a parent run steering its children; a refused Signal is shown in the progress), the
+ * `progress` query, and the blocking points the kit calls: {@link checkpoint} between steps (pause, abort),
+ * {@link awaitApproval} (the approval policy: approvers, four eyes, N approvers, a confirmation naming the target),
+ * {@link awaitCompletion}, and {@link waitFor} (a wait for Mesos through the shared watcher, with a deadline, a
+ * diagnosis and an operator decision when stuck).
+ */
+export class RunControl {
+  private approval?: PendingApproval;
+  private paused?: { by?: string; reason: string; since: string };
+  private abortRequest?: ReasonInput;
+  private awaitingCompletion = false;
+  private completion?: ControlInputs['complete'];
+  private activeWait?: ActiveWait;
+  private finished = false;
+  private readonly waits = new ConditionWaits();
+  /** Every approval given to the run. */
+  readonly approvals: ApprovalRecord[] = [];
+
+  constructor(
+    private readonly progress: ProgressTracker,
+    private readonly policy: ApprovalPolicy,
+    private readonly initiator?: string,
+  ) {
+    setHandler(progressQuery, () => progress.snapshot);
+    const specs = this.specs();
+    for (const action of CONTROL_ACTIONS) this.install(action, specs[action] as unknown as ActionSpec<typeof action>);
+    this.refreshActions();
+  }
+
+  /** True once an abort was asked. */
+  get abortRequested(): boolean {
+    return this.abortRequest !== undefined;
+  }
+
+  /** Between steps: waits while paused; throws {@link RunAborted} when an abort was asked. */
+  async checkpoint(): Promise<void> {
+    this.throwIfAborted();
+    if (this.paused) {
+      const phase = this.progress.snapshot.phase;
+      this.progress.setPhase('paused');
+      await condition(() => !this.paused || this.abortRequested);
+      this.throwIfAborted();
+      this.progress.setPhase(phase);
+    }
+  }
+
+  /**
+   * Waits for approval when `required` (the input asked, or the policy forces it) or when `confirm` names a target
+   * the approver must type (a destructive step's own approval, which no input can waive). Each approval needs
+   * `policy.requiredApprovals` distinct allowed approvers (and, with four eyes, none of them the initiator). Returns
+   * the approvals given, or undefined when none was needed. Throws {@link RunAborted} on abort.
+   */
+  async awaitApproval(what: string, options: { required: boolean; confirm?: string }): Promise<ApprovalRecord[] | undefined> {
+    const required = options.required || this.policy.alwaysRequireApproval || options.confirm !== undefined;
+    if (!required) return undefined;
+    await this.checkpoint();
+    const pending: PendingApproval = { what, required: this.policy.requiredApprovals, given: [], ...(options.confirm ? { confirm: options.confirm } : {}) };
+    this.approval = pending;
+    const phase = this.progress.snapshot.phase;
+    this.progress.setPhase('awaiting approval');
+    this.progress.emit({ kind: 'approvalAsked', what, approvers: this.policy.approvers, required: pending.required, ...(pending.confirm ? { confirm: pending.confirm } : {}) });
+    this.progress.waitStarted('approval', `approval: ${what}${this.policy.approvers.length ? ` (approvers: ${this.policy.approvers.join(', ')})` : ''}`);
+    this.refreshActions();
+    try {
+      await condition(() => pending.given.length >= pending.required || this.abortRequested);
+    } finally {
+      this.approval = undefined;
+      this.refreshActions();
+    }
+    this.throwIfAborted();
+    this.progress.waitEnded('approved', { by: pending.given.map((g) => g.approver).join(', ') });
+    this.progress.setPhase(phase);
+    const at = new Date(Date.now()).toISOString();
+    const records = pending.given.map((g) => ({ what, approver: g.approver, reason: g.reason, at }));
+    this.approvals.push(...records);
+    return records;
+  }
+
+  /** Waits for the operator's `complete`, or `maxMs` when given (then it continues on its own). */
+  async awaitCompletion(what: string, maxMs?: number): Promise<'completed' | 'elapsed'> {
+    await this.checkpoint();
+    this.awaitingCompletion = true;
+    this.completion = undefined;
+    this.progress.waitStarted('operator', what, maxMs === undefined ? undefined : new Date(Date.now() + maxMs).toISOString());
+    this.refreshActions();
+    const over = () => this.completion !== undefined || this.abortRequested;
+    let done: boolean;
+    try {
+      done = maxMs === undefined ? (await condition(over), true) : await condition(over, maxMs);
+    } finally {
+      this.awaitingCompletion = false;
+      this.refreshActions();
+    }
+    this.throwIfAborted();
+    const completion = this.completion as ControlInputs['complete'] | undefined; // set by the handler meanwhile
+    this.progress.waitEnded(done ? 'completed' : 'elapsed', { by: completion?.by });
+    return done ? 'completed' : 'elapsed';
+  }
+
+  /**
+   * Waits for a condition on Mesos through the cluster's shared watcher (the only way a run waits for Mesos): it
+   * registers the condition and is signalled when a read shows it holds (`met`) or can no longer hold
+   * (`impossible`); it never polls. At the deadline it reads once itself (the watcher may be down), diagnoses, shows
+   * the run as stuck and waits for the operator: `extend {minutes}`, `skip {reason}` (also accepted before the
+   * deadline), or `abort {reason}` (throws {@link RunAborted}); the watcher keeps evaluating meanwhile. A
+   * non-interactive wait ends with `timedOut` at its deadline instead.
+   */
+  async waitFor(spec: ConditionWait): Promise<ConditionWaitResult> {
+    const compensating = spec.compensating === true;
+    const interactive = spec.interactive !== false && !compensating;
+    if (!compensating) await this.checkpoint();
+    const what = spec.what ?? describeCondition(spec.condition);
+    let deadline = Date.now() + spec.timeoutMs;
+    const w: ActiveWait = { skippable: (spec.skippable ?? true) && interactive, stuck: false };
+    if (interactive) this.activeWait = w;
+    this.progress.waitStarted(spec.waitKind ?? 'mesos', what, new Date(deadline).toISOString());
+    this.refreshActions();
+    let waitId: string | undefined = await this.waits.register(spec.cluster, spec.condition, `wait up to ${duration(spec.timeoutMs / 1000)} for ${what}`);
+    const seconds = () => this.progress.waitedSeconds;
+    const end = <R extends ConditionWaitResult>(result: R, extra: { by?: string; reason?: string } = {}): R => {
+      this.progress.waitEnded(result.outcome, extra);
+      return result;
+    };
+    try {
+      for (;;) {
+        const id = waitId;
+        const operator = () => (!compensating && this.abortRequested) || w.skip !== undefined || w.extend !== undefined;
+        const resolved = () => this.waits.resolution(id) !== undefined;
+        if (w.stuck) await condition(() => resolved() || operator());
+        else await condition(() => resolved() || operator(), Math.max(1, deadline - Date.now()));
+        const resolution = this.waits.resolution(id);
+        if (resolution) {
+          waitId = undefined; // the watcher dropped it when it signalled
+          if (resolution.met) return end({ outcome: 'met', observation: resolution.observation, seconds: seconds() });
+          return end({ outcome: 'impossible', observation: resolution.observation, reason: resolution.impossible ?? 'the condition can no longer hold', seconds: seconds() }, { reason: resolution.impossible });
+        }
+        if (!compensating) this.throwIfAborted();
+        if (w.skip) return end({ outcome: 'skipped', reason: w.skip.reason, by: w.skip.by, seconds: seconds() }, { by: w.skip.by, reason: w.skip.reason });
+        if (w.extend) {
+          deadline = Math.max(deadline, Date.now()) + w.extend.minutes * 60_000;
+          this.progress.waitExtended(w.extend.minutes, new Date(deadline).toISOString(), w.extend.by);
+          w.extend = undefined;
+          w.stuck = false;
+          this.refreshActions();
+          continue;
+        }
+        if (w.stuck || Date.now() < deadline) continue;
+        // The deadline passed: one read of its own, then a diagnosis.
+        const check = await this.waits.check(spec.cluster, spec.condition);
+        if (check.met) return end({ outcome: 'met', observation: check.observation, seconds: seconds() });
+        if (check.impossible) return end({ outcome: 'impossible', observation: check.observation, reason: check.impossible, seconds: seconds() }, { reason: check.impossible });
+        const diagnosis = spec.diagnose ? await spec.diagnose() : observed(check.observation);
+        if (!interactive) {
+          this.progress.waitDiagnosed(diagnosis, false);
+          return end({ outcome: 'timedOut', observation: check.observation, diagnosis, seconds: seconds() });
+        }
+        w.stuck = true;
+        this.progress.waitDiagnosed(diagnosis, true);
+        this.refreshActions();
+      }
+    } finally {
+      if (waitId) await this.waits.cancel(spec.cluster, waitId);
+      if (this.activeWait === w) this.activeWait = undefined;
+      this.refreshActions();
+    }
+  }
+
+  /** The run is over (done, failed or compensated): messages that change its course are refused from now on. */
+  finish(): void {
+    this.finished = true;
+    this.refreshActions();
+  }
+
+  private throwIfAborted(): void {
+    if (this.abortRequest) throw new RunAborted(this.abortRequest.by, this.abortRequest.reason);
+  }
+
+  private refuseWhenOver(): void {
+    if (this.finished) throw new Error(`the run is over (phase: ${this.progress.snapshot.phase})`);
+    if (this.abortRequest) throw new Error(`the run is already aborting (${this.abortRequest.reason})`);
+  }
+
+  private ack(message: string): ControlAck {
+    return { phase: this.progress.snapshot.phase, message };
+  }
+
+  /** Each action once: the Update (validated, answered) and the Signal (refusals shown in progress). */
+  private install<A extends ControlAction>(action: A, spec: ActionSpec<A>): void {
+    setHandler(controlUpdates[action] as never, ((input: ControlInputs[A]) => this.ack(spec.apply(input))) as never, {
+      validator: ((input: ControlInputs[A]) => spec.validate(input)) as never,
+    });
+    setHandler(controlSignals[action] as never, ((input: ControlInputs[A]) => {
+      try {
+        spec.validate(input);
+      } catch (err) {
+        this.progress.emit({ kind: 'operator', action, ...byOf(input), refused: err instanceof Error ? err.message : String(err) });
+        return;
+      }
+      spec.apply(input);
+    }) as never);
+  }
+
+  private specs(): { [A in ControlAction]: ActionSpec<A> } {
+    return {
+      approve: {
+        validate: (input) => {
+          requireText(input?.approver, 'approver');
+          requireText(input?.reason, 'reason');
+          const pending = this.approval;
+          if (!pending) throw new Error(`nothing awaits approval now (phase: ${this.progress.snapshot.phase})`);
+          const { approvers, fourEyes } = this.policy;
+          if (approvers.length > 0 && !approvers.includes(input.approver)) throw new Error(`approver: '${input.approver}' may not approve (allowed: ${approvers.join(', ')})`);
+          if (fourEyes && this.initiator && sameUser(input.approver, this.initiator)) {
+            throw new Error(`approver: '${input.approver}' started this run; four eyes: another approver must approve it`);
+          }
+          if (pending.given.some((g) => sameUser(g.approver, input.approver))) {
+            throw new Error(`approver: '${input.approver}' already approved; ${pending.required - pending.given.length} more distinct approver(s) needed`);
+          }
+          if (pending.confirm !== undefined && input.confirm !== pending.confirm) {
+            throw new Error(`confirm: this step needs the approval to name its target: give confirm '${pending.confirm}'${input.confirm ? ` (got '${input.confirm}')` : ''}`);
+          }
+        },
+        apply: (input) => {
+          const pending = this.approval!;
+          pending.given.push(input);
+          const remaining = Math.max(0, pending.required - pending.given.length);
+          this.progress.emit({ kind: 'approvalGiven', what: pending.what, approver: input.approver, reason: input.reason, remaining });
+          return remaining > 0 ? `approval by ${input.approver} recorded: ${remaining} more needed` : `approved ${pending.what}`;
+        },
+      },
+      pause: {
+        validate: (input) => {
+          requireText(input?.reason, 'reason');
+          this.refuseWhenOver();
+          if (this.paused) throw new Error(`already paused by ${this.paused.by ?? 'an operator'} since ${this.paused.since}`);
+        },
+        apply: (input) => {
+          this.paused = { by: input.by, reason: input.reason, since: new Date(Date.now()).toISOString() };
+          this.progress.setPaused(this.paused);
+          this.progress.emit({ kind: 'operator', action: 'pause', ...byOf(input), reason: input.reason });
+          this.refreshActions();
+          return 'paused: the run stops before its next step';
+        },
+      },
+      resume: {
+        validate: () => {
+          if (!this.paused) throw new Error('the run is not paused');
+        },
+        apply: (input) => {
+          this.paused = undefined;
+          this.progress.setPaused(undefined);
+          this.progress.emit({ kind: 'operator', action: 'resume', ...byOf(input) });
+          this.refreshActions();
+          return 'resumed';
+        },
+      },
+      abort: {
+        validate: (input) => {
+          requireText(input?.reason, 'reason');
+          this.refuseWhenOver();
+        },
+        apply: (input) => {
+          this.abortRequest = input;
+          this.progress.emit({ kind: 'operator', action: 'abort', ...byOf(input), reason: input.reason });
+          this.refreshActions();
+          return 'aborting: compensation runs next';
+        },
+      },
+      complete: {
+        validate: () => {
+          if (!this.awaitingCompletion) throw new Error(`the run is not waiting for the operator's work (phase: ${this.progress.snapshot.phase})`);
+        },
+        apply: (input) => {
+          this.completion = input ?? {};
+          this.progress.emit({ kind: 'operator', action: 'complete', ...byOf(input), ...(input?.note ? { reason: input.note } : {}) });
+          return 'work complete: the run continues';
+        },
+      },
+      extend: {
+        validate: (input) => {
+          if (!Number.isInteger(input?.minutes) || input.minutes < 1 || input.minutes > 10_080) throw new Error('minutes: a whole number of minutes from 1 to 10080 (7 days)');
+          if (!this.activeWait) throw new Error(`the run is not waiting for Mesos now (phase: ${this.progress.snapshot.phase})`);
+        },
+        apply: (input) => {
+          this.activeWait!.extend = { minutes: (this.activeWait!.extend?.minutes ?? 0) + input.minutes, by: input.by };
+          return `extended by ${input.minutes} min`;
+        },
+      },
+      skip: {
+        validate: (input) => {
+          requireText(input?.reason, 'reason');
+          if (!this.activeWait) throw new Error(`the run is not waiting for Mesos now (phase: ${this.progress.snapshot.phase})`);
+          if (!this.activeWait.skippable) throw new Error('this wait cannot be skipped: the next step would fail without it; extend or abort instead');
+        },
+        apply: (input) => {
+          this.activeWait!.skip = input;
+          this.progress.emit({ kind: 'operator', action: 'skip', ...byOf(input), reason: input.reason });
+          return 'skipping the wait: the run continues with its next step';
+        },
+      },
+    };
+  }
+
+  private refreshActions(): void {
+    const actions: string[] = [];
+    if (!this.finished && !this.abortRequest) {
+      if (this.approval) actions.push('approve');
+      actions.push(this.paused ? 'resume' : 'pause');
+      if (this.awaitingCompletion) actions.push('complete');
+      if (this.activeWait) actions.push('extend', ...(this.activeWait.skippable ? ['skip'] : []));
+      actions.push('abort');
+    }
+    this.progress.setActions(actions);
+  }
+}
+
+function requireText(value: unknown, field: string): void {
+  if (typeof value !== 'string' || value.trim() === '') throw new Error(`${field}: required (a non-empty string)`);
+}
+
+function sameUser(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+function byOf(input: unknown): { by?: string } {
+  const by = (input as { by?: unknown } | undefined)?.by;
+  const approver = (input as { approver?: unknown } | undefined)?.approver;
+  const who = typeof by === 'string' ? by : typeof approver === 'string' ? approver : undefined;
+  return who ? { by: who } : {};
+}
+
+function observed(o: Observation): string {
+  if (o.recovering) return `agent ${o.agentId ?? o.hostname} is recovering after a master failover (not re-registered yet)`;
+  if (!o.registered) return `${o.agentId ? `agent ${o.agentId}` : `no agent on ${o.hostname}/${o.ip}`} is not registered`;
+  return `agent ${o.agentId}: active=${o.active}, deactivated=${o.deactivated}, drain=${o.drainState}`;
+}

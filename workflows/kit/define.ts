@@ -1,0 +1,329 @@
+import { CancellationScope, isCancellation, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { z } from 'zod';
+import { failureDetail, failureMessage, failureType, runbookFailure, type ApprovalPolicy, type PlannedStep, type PreflightCheck, type RunOutcome, type RunPlan } from '../../src/contracts';
+import { duration } from '../../src/progress/time';
+import { SearchAttributes } from '../../src/temporal/search-attributes';
+import { withAgentLease } from '../leases';
+import { act } from './calls';
+import { afterCompensation, stopReason, summarizeCompensation, type CompensationReport } from './compensation';
+import { RunAborted, RunControl } from './control';
+import { parseRunbookInput } from './input';
+import { ProgressTracker } from './progress';
+import type { CommonInput, Facts, PreflightResult, RunContext, RunbookDefinition, StepResult, StepSpec, UndoState } from './types';
+
+/** The patch that separates runs of the runbook kit from runs started before it (workflows/legacy). */
+export const KIT_PATCH = 'runbook-kit';
+
+/** How long a run waits for an agent to re-register after a master failover (Mesos's default agent_reregister_timeout). */
+export const RECOVERY_WAIT_MS = 10 * 60_000;
+const RECOVERY_RETRIES = 3;
+
+/** A runbook's workflow function, carrying its declaration (the catalog reads it). */
+export type RunbookWorkflow<Schema extends z.ZodType = z.ZodType, Result = unknown> = ((input: z.input<Schema>) => Promise<Result | RunPlan>) & {
+  readonly runbook: RunbookDefinition<Schema, unknown, Facts, Result>;
+};
+
+/** Types one step of a runbook, so its read's state flows to its decision and write (see {@link StepSpec}). */
+export function step<C extends RunContext, R = undefined>(spec: StepSpec<C, R>): StepSpec<C> {
+  return spec as unknown as StepSpec<C>;
+}
+
+/**
+ * Declares a runbook (docs/runbooks.md): returns its workflow function, which the worker serves under `name`. The
+ * kit runs every runbook the same way: input validation (INVALID_INPUT, before any Mesos call) → preflight (the
+ * subject's named checks; an agent re-registering after a failover is waited for) → plan mode stops here with the
+ * plan → the lease → approval → each step (checkpoint, read, decide, write, wait) → the result; on abort, failure or
+ * cancellation, the compensations of the steps that started, in reverse order, then the failure.
+ */
+export function defineRunbook<Schema extends z.ZodType, S, F extends Facts, Result>(def: RunbookDefinition<Schema, S, F, Result>): RunbookWorkflow<Schema, Result> {
+  const workflow = async (rawInput: z.input<Schema>): Promise<Result | RunPlan> => {
+    if (def.legacy && !patched(KIT_PATCH)) return (await def.legacy(rawInput as never)) as Result | RunPlan;
+    return new Run(def, rawInput).execute();
+  };
+  Object.defineProperty(workflow, 'name', { value: def.name });
+  return Object.assign(workflow, { runbook: def as unknown as RunbookDefinition<Schema, unknown, Facts, Result> });
+}
+
+type Input<Schema extends z.ZodType> = z.output<Schema> & CommonInput;
+
+/** One run of a runbook: the interpreter of its declaration. */
+class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
+  private readonly input: Input<Schema>;
+  private readonly steps: StepSpec<RunContext<Input<Schema>, S, F>>[];
+  private readonly progress: ProgressTracker;
+  private control!: RunControl;
+  private policy!: ApprovalPolicy;
+  private ctx!: RunContext<Input<Schema>, S, F>;
+  /** Steps that started their write, in order: what compensation undoes. */
+  private readonly written: StepSpec<RunContext<Input<Schema>, S, F>>[] = [];
+
+  constructor(
+    private readonly def: RunbookDefinition<Schema, S, F, Result>,
+    rawInput: unknown,
+  ) {
+    this.input = parseRunbookInput(def.name, def.inputSchema, rawInput) as Input<Schema>;
+    this.steps = def.steps(this.input);
+    const target = def.target(this.input);
+    this.progress = new ProgressTracker(def.name, ['preflight', 'lease', 'approval', ...this.steps.map((s) => s.name)], {
+      cluster: this.input.cluster,
+      target,
+      ...(this.input.initiator ? { initiator: this.input.initiator } : {}),
+    });
+  }
+
+  async execute(): Promise<Result | RunPlan> {
+    const { def, input, progress } = this;
+    const target = def.target(input);
+    this.policy = await act.approvalPolicy(`approval policy of ${def.name}`, { runbook: def.name });
+    this.control = new RunControl(progress, this.policy, input.initiator);
+    tagRun(def.name, input);
+    progress.note(`reason: ${input.reason}`);
+
+    progress.start('preflight', `${target} in cluster ${input.cluster}`);
+    const pre = await this.preflight();
+    const info = workflowInfo();
+    this.ctx = {
+      runbook: def.name,
+      input,
+      cluster: input.cluster,
+      target,
+      subject: pre.subject ?? def.subject.placeholder(input, target),
+      facts: def.facts(),
+      planning: input.dryRun,
+      requestKey: `${info.workflowId}/${info.firstExecutionRunId}`,
+      control: this.control,
+      progress,
+    };
+    if (input.dryRun) return this.plan(pre);
+    if (pre.failure || !pre.subject) {
+      const failure = pre.failure ?? { type: 'PREFLIGHT_FAILED' as const, message: `${def.name} preflight failed: ${failedChecks(pre.checks)}` };
+      progress.fail('preflight', failedChecks(pre.checks) || failure.message, failure.type);
+      this.end('failed', failure.message);
+      throw runbookFailure(failure.type, failure.message, [pre.checks]);
+    }
+    def.subject.tag(pre.subject);
+    progress.done('preflight', pre.note);
+
+    try {
+      const result = await this.leased(pre.subject, async () => {
+        await this.approval();
+        for (const s of this.steps) await this.runStep(s);
+        return def.result(this.ctx);
+      });
+      this.end('done', 'every step done');
+      return result;
+    } catch (err) {
+      this.markStopped(err);
+      this.control.finish();
+      const report = await CancellationScope.nonCancellable(() => this.compensate(stopReason(err)));
+      this.end(err instanceof RunAborted ? 'aborted' : isCancellation(err) ? 'cancelled' : 'failed', `${stopReason(err)}; compensation: ${summarizeCompensation(report)}`);
+      throw afterCompensation(def.name, err, report);
+    }
+  }
+
+  /** The subject's preflight; an agent re-registering after a master failover is waited for (bounded), then checked again. */
+  private async preflight(): Promise<PreflightResult<S>> {
+    let pre = await this.def.subject.preflight(this.input, this.input.cluster);
+    for (let attempt = 0; pre.recovering && !this.input.dryRun && attempt < RECOVERY_RETRIES; attempt++) {
+      await this.awaitRecovery(pre.recovering.agentId, pre.recovering.message);
+      pre = await this.def.subject.preflight(this.input, this.input.cluster);
+    }
+    return pre;
+  }
+
+  /** Waits (through the watcher, bounded) for an agent listed under `recovered_agents` to re-register. */
+  private async awaitRecovery(agentId: string, message: string): Promise<void> {
+    this.progress.note(`${message}: waiting up to ${duration(RECOVERY_WAIT_MS / 1000)} for it to re-register`);
+    const result = await this.control.waitFor({
+      cluster: this.input.cluster,
+      condition: { kind: 'agentRegistered', agentId },
+      what: `agent ${agentId} to re-register with the new leading master (after a failover)`,
+      timeoutMs: RECOVERY_WAIT_MS,
+      interactive: false,
+      waitKind: 'recovery',
+    });
+    if (result.outcome === 'timedOut') {
+      throw runbookFailure('AGENT_RECOVERING', `agent ${agentId} did not re-register within ${duration(RECOVERY_WAIT_MS / 1000)} after a master failover: ${result.diagnosis}`, [{ agentId }]);
+    }
+  }
+
+  /** Runs `fn` again once the agent re-registered, when it failed because the agent is re-registering (AGENT_RECOVERING). */
+  private async recovering<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (failureType(err) !== 'AGENT_RECOVERING' || attempt >= RECOVERY_RETRIES) throw err;
+        const agentId = failureDetail<{ agentId?: string }>(err)?.agentId ?? '';
+        await this.awaitRecovery(agentId, failureMessage(err));
+      }
+    }
+  }
+
+  private async leased<T>(subject: S, fn: () => Promise<T>): Promise<T> {
+    const { progress, control } = this;
+    const keys = this.def.subject.leaseKeys(subject);
+    progress.start('lease', `the lease on ${keys.join(', ')}`);
+    return withAgentLease(
+      {
+        cluster: this.input.cluster,
+        agentIds: keys,
+        runbook: this.def.name,
+        wait: this.def.subject.waitForLease(this.input),
+        interrupt: { when: () => control.abortRequested, raise: () => control.checkpoint() },
+        onWaiting: (heldBy) => progress.waitStarted('lease', `agent ${heldBy.agentId} held by ${heldBy.runbook} run ${heldBy.holder} since ${heldBy.since}`),
+      },
+      async () => {
+        if (progress.snapshot.wait?.kind === 'lease') progress.waitEnded('granted');
+        progress.done('lease', `holding ${keys.length === 1 ? `agent ${keys[0]}` : `${keys.length} agents`}`);
+        return fn();
+      },
+    );
+  }
+
+  private async approval(): Promise<void> {
+    const { progress } = this;
+    progress.start('approval');
+    const approvals = await this.control.awaitApproval(this.def.approval(this.ctx), { required: this.input.requireApproval });
+    if (approvals) progress.done('approval', `approved by ${approvals.map((a) => `${a.approver}: ${a.reason}`).join('; ')}`);
+    else progress.skip('approval', 'not required');
+  }
+
+  /** One step: checkpoint → read → decide → (confirmation) → write → wait → done. */
+  private async runStep(s: StepSpec<RunContext<Input<Schema>, S, F>>): Promise<void> {
+    const { ctx, control, progress } = this;
+    await control.checkpoint();
+    const action = s.action(ctx);
+    progress.start(s.name, action);
+    const state = s.read ? await this.recovering(() => s.read!(ctx)) : undefined;
+    const reason = s.skip?.(ctx, state as never);
+    if (reason !== undefined) {
+      progress.skip(s.name, reason);
+      return;
+    }
+    if (s.confirm) {
+      await control.awaitApproval(`${s.name}: ${action}`, { required: true, confirm: s.confirm(ctx) });
+      progress.setPhase(s.name);
+    }
+    const result: StepResult = {};
+    if (s.write) {
+      // Marked before the call: a call that failed or was cancelled may still have been applied.
+      this.written.push(s);
+      result.outcome = await this.recovering(() => s.write!(ctx, state as never));
+    }
+    const wait = s.wait?.(ctx);
+    if (wait?.kind === 'condition') {
+      const { kind: _kind, impossible: _impossible, ...spec } = wait;
+      result.wait = await control.waitFor({ cluster: ctx.cluster, ...spec });
+    } else if (wait?.kind === 'operator') {
+      result.wait = { outcome: await control.awaitCompletion(wait.what, wait.maxMs) };
+    }
+    const note = s.done?.(ctx, result) ?? undefined;
+    const w = result.wait;
+    if (w?.outcome === 'impossible') {
+      throw runbookFailure(wait?.kind === 'condition' ? (wait.impossible ?? 'FAILED') : 'FAILED', w.reason);
+    }
+    if (w?.outcome === 'skipped') progress.skip(s.name, note ?? `skipped${w.by ? ` by ${w.by}` : ''}: ${w.reason}`);
+    else if (!w && result.outcome && !result.outcome.applied) progress.skip(s.name, note ?? result.outcome.note);
+    else progress.done(s.name, note ?? result.outcome?.note ?? (w?.outcome === 'completed' ? 'marked complete' : w?.outcome === 'elapsed' ? 'duration elapsed' : w?.outcome));
+  }
+
+  /** Marks the step that was running when the run stopped. */
+  private markStopped(err: unknown): void {
+    const running = this.progress.snapshot.steps.find((st) => st.status === 'running');
+    if (!running) return;
+    if (err instanceof RunAborted || isCancellation(err)) this.progress.fail(running.name, stopReason(err));
+    else this.progress.fail(running.name, failureMessage(err), failureType(err));
+  }
+
+  /** The compensations of the steps that started their write, in reverse order; then what cannot be undone. */
+  private async compensate(reason: string): Promise<CompensationReport> {
+    const { progress } = this;
+    progress.setPhase('compensating');
+    progress.emit({ kind: 'compensationStarted', reason });
+    const report: CompensationReport = { reason, steps: [], cannotUndo: [] };
+    const undo: UndoState = {};
+    for (const s of [...this.written].reverse()) {
+      if (!s.compensate) continue;
+      try {
+        const r = await s.compensate.run(this.ctx, undo);
+        if (r) report.steps.push({ step: s.compensate.name, ...r });
+      } catch (err) {
+        report.steps.push({ step: s.compensate.name, outcome: 'failed', note: failureMessage(err) });
+      }
+    }
+    for (const s of this.written) {
+      const what = s.cannotUndo?.(this.ctx, undo);
+      if (what) report.cannotUndo.push(what);
+    }
+    progress.emit({ kind: 'compensationDone', summary: summarizeCompensation(report), cannotUndo: report.cannotUndo });
+    return report;
+  }
+
+  /** Plan mode: the same steps, read and decided against the cluster as it is, nothing written. */
+  private async plan(pre: PreflightResult<S>): Promise<RunPlan> {
+    const { def, ctx, input, progress } = this;
+    const ready = pre.checks.every((c) => c.ok) && !pre.failure && pre.subject !== undefined;
+    if (ready) progress.done('preflight', 'plan mode');
+    else progress.fail('preflight', `plan mode: ${failedChecks(pre.checks)}`, pre.failure?.type ?? 'PREFLIGHT_FAILED');
+    const keys = def.subject.leaseKeys(ctx.subject);
+    const policy = this.policy;
+    const holders = ready ? await act.leaseHolders(`who holds ${keys.join(', ')}`, { cluster: input.cluster, agentIds: keys }) : { leases: [], queue: [] };
+    const held = holders.leases.map((l) => `held now by ${l.runbook} run ${l.holder} since ${l.since}`).join('; ');
+    const approvalRequired = input.requireApproval || policy.alwaysRequireApproval;
+    const steps: PlannedStep[] = [
+      { name: 'preflight', action: `${pre.checks.length} check(s): ${ready ? 'all pass' : failedChecks(pre.checks)}` },
+      {
+        name: 'lease',
+        action: `take the lease on ${keys.join(', ')} (${def.subject.waitForLease(input) ? 'waiting' : 'failing'} if another run holds it)${held ? `: ${held}` : ''}`,
+      },
+      {
+        name: 'approval',
+        action: `wait for ${policy.requiredApprovals > 1 ? `${policy.requiredApprovals} approvals` : 'an `approve`'}${policy.approvers.length ? ` from ${policy.approvers.join(', ')}` : ''}${policy.fourEyes ? ' (not the initiator)' : ''}: ${def.approval(ctx)}`,
+        ...(approvalRequired ? {} : { skipBecause: 'not required (the input does not ask for it and the policy does not force it)' }),
+      },
+    ];
+    for (const s of this.steps) {
+      const action = s.action(ctx) + (s.confirm ? ` (needs an approval that names '${s.confirm(ctx)}')` : '');
+      if (!ready) {
+        steps.push({ name: s.name, action, skipBecause: 'preflight failed: a run stops before this step' });
+        continue;
+      }
+      if (s.decidedAtRunTime) {
+        steps.push({ name: s.name, action, decidedAtRunTime: s.decidedAtRunTime });
+        continue;
+      }
+      const state = s.read ? await s.read(ctx) : undefined;
+      const reason = s.skip?.(ctx, state as never);
+      steps.push({ name: s.name, action, ...(reason !== undefined ? { skipBecause: reason } : {}) });
+    }
+    this.control.finish();
+    progress.setPhase('planned');
+    progress.emit({ kind: 'runEnded', outcome: 'planned', summary: ready ? `${steps.filter((x) => !x.skipBecause).length} step(s) would run` : 'not ready: preflight fails' });
+    return { runbook: def.name, dryRun: true, cluster: input.cluster, target: ctx.target, checks: pre.checks, steps, ready };
+  }
+
+  private end(outcome: RunOutcome, summary: string): void {
+    this.control.finish();
+    this.progress.setPhase(outcome);
+    this.progress.emit({ kind: 'runEnded', outcome, summary });
+  }
+}
+
+/** Records the runbook, cluster, initiator and ticket on the run's search attributes (also for runs started elsewhere). */
+function tagRun(runbook: string, input: CommonInput): void {
+  upsertSearchAttributes([
+    { key: SearchAttributes.RunbookName, value: runbook },
+    { key: SearchAttributes.MesosCluster, value: input.cluster },
+    ...(input.initiator ? [{ key: SearchAttributes.Initiator, value: input.initiator }] : []),
+    ...(input.ticket ? [{ key: SearchAttributes.Ticket, value: input.ticket }] : []),
+  ]);
+}
+
+/** A one-line summary of failed checks. */
+export function failedChecks(checks: PreflightCheck[]): string {
+  return checks
+    .filter((c) => !c.ok)
+    .map((c) => `${c.name}: ${c.detail}`)
+    .join('; ');
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { formatIssues } from '../../src/common/zod-issues';
+import { invalidInput } from '../../src/contracts';
+
+/**
+ * The input fields every runbook takes, with the same names, defaults and messages, so an operator learns them
+ * once: `cluster`, a required `reason`, `dryRun`, `requireApproval`, `ticket`, `initiator`. Runbooks spread them
+ * into their own schema.
+ */
+export function commonFields(reasonHint: string) {
+  const reasonRequired = `required: ${reasonHint} (recorded with the run)`;
+  return {
+    cluster: z.string({ error: 'must be a configured cluster name' }).min(1, 'cluster: give a configured cluster name').default('default'),
+    reason: z
+      .string({ error: (issue) => (issue.input === undefined ? reasonRequired : 'must be a string') })
+      .trim()
+      .min(1, reasonRequired),
+    requireApproval: z.boolean({ error: 'must be true or false' }).default(false),
+    /** Plan mode: read the cluster, report every check and step, change nothing. */
+    dryRun: z.boolean({ error: 'must be true or false' }).default(false),
+    /** Who started it (recorded as the `Initiator` search attribute; our start paths set it to their user). */
+    initiator: z.string({ error: 'must be a string' }).min(1).optional(),
+    /** A change ticket, recorded as the `Ticket` search attribute. */
+    ticket: z.string({ error: 'must be a string' }).min(1).optional(),
+  };
+}
+
+/**
+ * Validates a runbook's input as the workflow's very first step, so that a run started from the Web UI or the
+ * `temporal` CLI with a bad input fails at once, non-retryably (`INVALID_INPUT`), naming each bad field, before any
+ * Mesos call.
+ */
+export function parseRunbookInput<S extends z.ZodType>(runbook: string, schema: S, raw: unknown): z.output<S> {
+  const result = schema.safeParse(raw ?? {});
+  if (result.success) return result.data;
+  const problems = formatIssues(result.error);
+  throw invalidInput(`${runbook}: invalid input: ${problems.join('; ')}`, [problems]);
+}
