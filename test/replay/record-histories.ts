@@ -1,5 +1,7 @@
-// Records the histories the replay test replays: one run of each runbook path on a fresh dev server and simulator.
-// Re-record after an intentional change of workflow code (and guard running workflows with patched()):
+// Records the histories the replay test replays: one run of each runbook path on a fresh dev server and simulator,
+// into histories/ (histories/before-kit/ holds runs recorded before the runbook kit: never re-recorded, they prove
+// that runs started then still finish). Re-record after an intentional change of workflow code, and guard running
+// workflows with patched() (docs/runbooks.md "Changing a runbook"):
 //   npx tsx test/replay/record-histories.ts
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
     ['drainAgent-reactivate', 'drainAgent', { agentId: agents[0].id, reason: 'replay', maxGracePeriodSeconds: 1, reactivate: true }],
     ['drainAgent-plan', 'drainAgent', { agentId: agents[1].id, reason: 'replay', dryRun: true }],
     ['agentMaintenance-complete', 'agentMaintenance', { agentId: agents[1].id, reason: 'replay', maxGracePeriodSeconds: 1, workDurationSeconds: 1 }],
+    ['agentMaintenance-plan', 'agentMaintenance', { agentId: agents[2].id, reason: 'replay', dryRun: true }],
   ];
   const index: Record<string, string> = {};
   try {

@@ -1,22 +1,33 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 
 // Determinism: every saved history replays against today's workflow code. A change that would break running
 // workflows fails here; guard it with patched() and re-record (test/replay/record-histories.ts).
-const dir = path.join(__dirname, 'histories');
-const workflowIds = JSON.parse(readFileSync(path.join(dir, 'workflow-ids.json'), 'utf8')) as Record<string, string>;
-const files = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'workflow-ids.json').sort();
+// histories/before-kit: runs recorded before the runbook kit (they replay through patched('runbook-kit') = false).
+// histories: runs of today's runbooks (re-recorded when the code changes on purpose).
+const dirs = ['histories/before-kit', 'histories'].map((d) => path.join(__dirname, d));
+const cases = dirs.flatMap((dir) => {
+  const ids = JSON.parse(readFileSync(path.join(dir, 'workflow-ids.json'), 'utf8')) as Record<string, string>;
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && f !== 'workflow-ids.json')
+    .sort()
+    .map((file) => ({ name: `${path.basename(dir)}/${file}`, file: path.join(dir, file), workflowId: ids[file] }));
+});
 
 describe('replay of saved histories', () => {
-  it('has histories of every runbook to replay', () => {
-    expect(files.map((f) => f.split('-')[0])).toEqual(expect.arrayContaining(['drainAgent', 'agentMaintenance']));
+  it('has histories of every runbook, from before the kit and from now', () => {
+    expect(dirs.every((d) => existsSync(path.join(d, 'workflow-ids.json')))).toBe(true);
+    for (const dir of dirs) {
+      const runbooks = cases.filter((c) => c.file.startsWith(`${dir}/`)).map((c) => path.basename(c.file).split('-')[0]);
+      expect(runbooks).toEqual(expect.arrayContaining(['drainAgent', 'agentMaintenance']));
+    }
   });
 
-  it.each(files)('%s replays without a nondeterminism error', async (file) => {
-    const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
-    expect(workflowIds[file]).toBeDefined();
-    await expect(Worker.runReplayHistory({ workflowsPath: require.resolve('../../runbooks') }, history, workflowIds[file])).resolves.toBeUndefined();
+  it.each(cases)('$name replays without a nondeterminism error', async ({ file, workflowId }) => {
+    const history = historyFromJSON(JSON.parse(readFileSync(file, 'utf8')));
+    expect(workflowId).toBeDefined();
+    await expect(Worker.runReplayHistory({ workflowsPath: require.resolve('../../runbooks') }, history, workflowId)).resolves.toBeUndefined();
   });
 });
