@@ -17,6 +17,7 @@ export const KIT_PATCH = 'runbook-kit';
 /** How long a run waits for an agent to re-register after a master failover (Mesos's default agent_reregister_timeout). */
 export const RECOVERY_WAIT_MS = 10 * 60_000;
 const RECOVERY_RETRIES = 3;
+const APPROVAL_NOT_REQUIRED = 'not required (the input does not ask for it and the policy does not force it)';
 
 /** A runbook's workflow function, carrying its declaration (the catalog reads it). */
 export type RunbookWorkflow<Schema extends z.ZodType = z.ZodType, Result = unknown> = ((input: z.input<Schema>) => Promise<Result | RunPlan>) & {
@@ -186,7 +187,7 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
     progress.start('approval');
     const approvals = await this.control.awaitApproval(this.def.approval(this.ctx), { required: this.input.requireApproval });
     if (approvals) progress.done('approval', `approved by ${approvals.map((a) => `${a.approver}: ${a.reason}`).join('; ')}`);
-    else progress.skip('approval', 'not required');
+    else progress.skip('approval', APPROVAL_NOT_REQUIRED);
   }
 
   /** One step: checkpoint → read → decide → (confirmation) → write → wait → done. */
@@ -280,7 +281,7 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
       {
         name: 'approval',
         action: `wait for ${policy.requiredApprovals > 1 ? `${policy.requiredApprovals} approvals` : 'an `approve`'}${policy.approvers.length ? ` from ${policy.approvers.join(', ')}` : ''}${policy.fourEyes ? ' (not the initiator)' : ''}: ${def.approval(ctx)}`,
-        ...(approvalRequired ? {} : { skipBecause: 'not required (the input does not ask for it and the policy does not force it)' }),
+        ...(approvalRequired ? {} : { skipBecause: APPROVAL_NOT_REQUIRED }),
       },
     ];
     for (const s of this.steps) {
