@@ -13,6 +13,7 @@ const ALLOWED_PACKAGES = ['@temporalio/workflow', '@temporalio/common', 'zod'];
 const ALLOWED_PATHS = [
   'workflows/',
   'runbooks/',
+  'docs/examples/',
   'src/contracts/',
   'src/common/',
   'src/agents/',
@@ -79,7 +80,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['workflows/**/*.ts', 'runbooks/**/*.ts'],
+    files: ['workflows/**/*.ts', 'runbooks/**/*.ts', 'docs/examples/**/*.ts'],
     plugins: { sandbox: { rules: { imports: sandboxImports } } },
     rules: { 'sandbox/imports': 'error' },
   },

@@ -166,8 +166,11 @@ async function main(): Promise<void> {
     const runs = await Promise.all(targets.map((agentId) => startRun(env, 'watch', { kind: 'agentDrained', agentId })));
     await until(async () => (await waitsOf(env)).length === RUNS + 1 || undefined, `${RUNS} waits`, 300_000, 250);
     await until(async () => (await Promise.all(runs.map((r) => settled(r, 1)))).every(Boolean), 'every run settled', 300_000, 500);
-    const registration = { ms: Date.now() - regStart, reads: shared.count('GET_AGENTS') - sharedBefore };
-    say(`${RUNS} runs registered in ${ms(registration.ms)}, ${registration.reads} GET_AGENTS (their own first checks, coalesced)`);
+    const registeredMs = Date.now() - regStart;
+    // The watcher reads the last new waits within its fresh-read spacing (1.5 s): count those reads too.
+    await sleep(2_000);
+    const registration = { ms: registeredMs, reads: shared.count('GET_AGENTS') - sharedBefore };
+    say(`${RUNS} runs registered in ${ms(registration.ms)}, ${registration.reads} GET_AGENTS (until 2 s after the last registration)`);
     let t0 = Date.now();
     await sleep(WINDOW_MS);
     const idle = { reads: shared.count('GET_AGENTS', t0), seconds: (Date.now() - t0) / 1000 };
@@ -211,7 +214,7 @@ async function main(): Promise<void> {
       '',
       `### (a) Delay from the simulator reaching the state to the waiting run handling it (median of ${TRIALS}, min–max)`,
       '',
-      'The watcher run: `ConditionWaits.waitFor` (workflow time of the `conditionMet` signal). The baseline: a run',
+      'The watcher run: `RunControl.waitFor`, the kit\'s one wait (workflow time of the `conditionMet` signal). The baseline: a run',
       'polling GET_AGENTS itself with a durable 5 s sleep (DC/OS `node drain --wait`, Aurora `host_drain`), workflow',
       'time of the read that saw it. Each trial drains at a random phase of the 5 s timer.',
       '',
@@ -234,8 +237,9 @@ async function main(): Promise<void> {
       `| baseline: ${RUNS} runs each polling every 5 s | ${poll.reads} in ${poll.seconds.toFixed(1)} s | ${per5(poll)} |`,
       '',
       `Target: at most 1 per 5 s plus capped bursts (at most 10 burst reads per 5 s window per cluster): **${Number(per5(idle)) <= 1.2 ? 'met' : 'NOT met'}**.`,
-      `Registering the ${RUNS} runs cost ${registration.reads} GET_AGENTS (each run checks once itself at registration;`,
-      `concurrent checks of one cluster share a read) and took ${(registration.ms / 1000).toFixed(1)} s on the dev server.`,
+      `Registering the ${RUNS} runs at once cost **${registration.reads} GET_AGENTS** (target ≤ 5: **${registration.reads <= 5 ? 'met' : 'NOT met'}**; no run reads`,
+      `itself: the watcher reads new waits, one read shared by every wait registered meanwhile, at most one per 1.5 s)`,
+      `and took ${(registration.ms / 1000).toFixed(1)} s on the dev server (from the first start to the last registration; reads counted until 2 s after it).`,
       `The drains signalled ${done.filter((d) => d.met).length}/${signalledRuns} runs waiting for them.`,
       'The polling baseline reads through the same `checkCondition` activity, which shares concurrent reads of a',
       `cluster, so its count is a lower bound for ${RUNS} independent pollers (${RUNS} per 5 s).`,

@@ -12,6 +12,8 @@ export { clusterWatcher } from '../../workflows/cluster-watcher';
 export { maintenanceScheduleOwner } from '../../workflows/maintenance-schedule-owner';
 export { drainAgent } from '../../runbooks/drainAgent';
 export { agentMaintenance } from '../../runbooks/agentMaintenance';
+// The complete example of docs/runbooks.md "Writing a runbook".
+export { reactivateAgent } from '../../docs/examples/reactivateAgent';
 
 /** A drain whose DRAIN_AGENT needs an approval that names the agent id, whatever `requireApproval` says. */
 export const confirmedDrain = defineRunbook({

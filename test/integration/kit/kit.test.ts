@@ -85,6 +85,18 @@ describe('the runbook kit', () => {
     expect(kinds(after)).toEqual(expect.arrayContaining(['approvalGiven', 'operator', 'compensationStarted', 'compensationDone', 'runEnded']));
   });
 
+  it("the docs' complete example runbook runs: it reactivates a deactivated agent, and skips one that is active", async () => {
+    const agent = pool.shift()!;
+    await env.mesos.deactivateAgent({ agentId: agent.id });
+    const start = (id: string) =>
+      env.client.workflow.start('reactivateAgent', { taskQueue: env.taskQueue, workflowId: uniqueName(id), args: [{ cluster: env.cluster, agentId: agent.id, reason: 'docs example', initiator: 'alice' }] });
+    await expect((await start('example')).result()).resolves.toEqual({ agentId: agent.id, active: true });
+    expect(env.sim.audit().filter((e) => e.call === 'REACTIVATE_AGENT' && e.target === agent.id && e.outcome !== 'rejected')).toHaveLength(1);
+    const again = await start('example-again');
+    await again.result();
+    expect((await again.query<Progress>('progress')).steps.find((s) => s.name === 'reactivate')).toMatchObject({ status: 'skipped', note: 'agent is not deactivated' });
+  });
+
   it('right after a master failover an agent listed under recovered_agents is waited for, at the start and in a step, never reported missing', async () => {
     const [first, second] = [pool.shift()!, pool.shift()!];
     // In a step: the run waits for approval, the master fails over, the approval comes; the drain step finds the
