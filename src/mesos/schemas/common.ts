@@ -167,6 +167,13 @@ export const TaskSchema = z.looseObject({
 });
 export type Task = z.infer<typeof TaskSchema>;
 
+/**
+ * A `Capability {type}` of a master, agent or framework. A value newer than the sender's v1 protocol (a 1.11
+ * master's QUOTA_V2) leaves `type` unset, so Mesos writes `{}`: read as the enum's default, `UNKNOWN`, as protobuf does.
+ */
+export const CapabilitySchema = z.looseObject({ type: z.string().default('UNKNOWN') });
+export type Capability = z.infer<typeof CapabilitySchema>;
+
 export const FrameworkInfoSchema = z.looseObject({
   user: z.string(),
   name: z.string(),
@@ -178,7 +185,7 @@ export const FrameworkInfoSchema = z.looseObject({
   hostname: z.string().optional(),
   principal: z.string().optional(),
   webui_url: z.string().optional(),
-  capabilities: z.array(z.looseObject({ type: z.string() })).default([]),
+  capabilities: z.array(CapabilitySchema).default([]),
   labels: LabelsSchema.optional(),
 });
 export type FrameworkInfo = z.infer<typeof FrameworkInfoSchema>;

@@ -110,8 +110,10 @@ export class AgentNode {
     await this.closing;
   }
 
-  /** The executor container id of a task (stable for this agent process). */
+  /** The executor container id of a task: the one its status updates carry, else one made for this agent process. */
   containerIdForTask(taskId: string): string {
+    const task = this.rt.model.tasks.get(taskId) ?? this.rt.model.unreachableTasks.get(taskId);
+    if (task?.container) return task.container.id;
     let id = this.taskContainers.get(taskId);
     if (!id) {
       id = this.rt.rng.uuid();
@@ -121,7 +123,7 @@ export class AgentNode {
   }
 
   /** Sandbox folder of a task's executor (created on first use, with stdout/stderr). */
-  sandboxForTask(frameworkId: string, executorId: string, taskId: string): string {
+  sandboxForTask(frameworkId: string, executorId: string, taskId: string, executorPid?: number): string {
     const cid = this.containerIdForTask(taskId);
     const dir = join(this.dir, 'slaves', this.agent.id, 'frameworks', frameworkId, 'executors', executorId, 'runs', cid);
     if (!existsSync(dir)) {
@@ -129,7 +131,7 @@ export class AgentNode {
       writeFileSync(join(dir, 'stdout'), `Starting task ${taskId}\n`);
       writeFileSync(join(dir, 'stderr'), `I0000 executor.cpp] Received SUBSCRIBED event\nI0000 executor.cpp] Starting task ${taskId}\n`);
     }
-    this.containers.addExecutor(cid, frameworkId, executorId, dir);
+    this.containers.addExecutor(cid, frameworkId, executorId, dir, executorPid);
     return dir;
   }
 
@@ -142,7 +144,7 @@ export class AgentNode {
     const [, fid = '', eid = '', run = ''] = m;
     const task = this.rt.model.tasks.get(eid) ?? this.rt.model.completedTasks.find((t) => t.id === eid);
     if (!task || task.agentId !== this.agent.id || task.frameworkId !== fid) return;
-    const dir = this.sandboxForTask(fid, eid, task.id);
+    const dir = this.sandboxForTask(fid, eid, task.id, task.container?.executorPid);
     const cid = this.containerIdForTask(task.id);
     this.files.attach(`/frameworks/${fid}/executors/${eid}/runs/latest`, dir);
     this.files.attach(`/frameworks/${fid}/executors/${eid}/runs/${cid}`, dir);

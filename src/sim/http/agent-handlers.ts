@@ -9,7 +9,7 @@ import { nanos, stringifyJson } from '../json';
 import { ApiError } from '../model/errors';
 import { toEndpointFormat } from '../model/resources';
 import { isTerminal, type Task } from '../model/types';
-import { agentInfoView, envelope, frameworkInfoView, taskView } from '../model/views';
+import { agentInfoView, envelope, frameworkInfoView, operationView, taskView } from '../model/views';
 import type { ParsedCall } from '../proto/call';
 import type { AgentCallType } from '../proto/messages';
 import { parseAgentCall } from '../proto/call';
@@ -83,14 +83,20 @@ function containerIdJson(id: ContainerId, withParent: boolean): Record<string, u
 }
 
 function ensureExecutorContainers(ctx: AgentContext): void {
-  for (const t of agentTasks(ctx)) if (!isTerminal(t.state)) ctx.node.sandboxForTask(t.frameworkId, t.executorId ?? t.id, t.id);
+  for (const t of agentTasks(ctx)) if (!isTerminal(t.state)) ctx.node.sandboxForTask(t.frameworkId, t.executorId ?? t.id, t.id, t.container?.executorPid);
 }
 
 function launchSpec(call: ParsedCall<AgentCallType>, kind: LaunchSpec['kind']): LaunchSpec {
-  const b = call.body as { container_id: ContainerId; command?: LaunchSpec['command']; resources?: unknown[] };
+  const b = call.body as {
+    container_id: ContainerId;
+    command?: LaunchSpec['command'];
+    container?: { tty_info?: { window_size?: { rows?: number; columns?: number } } };
+  };
   validateContainerId(call.type.toLowerCase(), b.container_id);
   const spec: LaunchSpec = { id: b.container_id, kind };
   if (b.command) spec.command = b.command;
+  const tty = b.container?.tty_info;
+  if (tty) spec.tty = tty.window_size ? { rows: tty.window_size.rows ?? 0, columns: tty.window_size.columns ?? 0 } : {};
   return spec;
 }
 
@@ -121,14 +127,9 @@ function launch(ctx: AgentContext, requireParent: boolean): AgentReply {
 async function wait(ctx: AgentContext, type: 'WAIT_CONTAINER' | 'WAIT_NESTED_CONTAINER'): Promise<AgentReply> {
   const id = ctx.call.body.container_id as ContainerId;
   validateContainerId(type.toLowerCase(), id);
-  const c = await ctx.node.containers.wait(id);
-  const p: Record<string, unknown> = {};
-  if (c.exitStatus !== undefined) p.exit_status = c.exitStatus;
-  if (c.killed) {
-    p.state = 'TASK_KILLED';
-    p.reason = 'REASON_COMMAND_EXECUTOR_FAILED';
-  } else p.state = c.exitStatus === 0 ? 'TASK_FINISHED' : 'TASK_FAILED';
-  return ok(type, p);
+  // Only the wait status: Mesos sets a termination's state and reasons only for a container limitation.
+  const t = await ctx.node.containers.wait(id);
+  return ok(type, { exit_status: t.exitStatus });
 }
 
 function processIoRecord(stream: 'STDOUT' | 'STDERR', data: Buffer): string {
@@ -247,7 +248,8 @@ export const AGENT_HANDLERS = {
           v.executor_name = `Command Executor (Task: ${c.executorId ?? ''})`;
         }
         v.container_id = containerIdJson(c.id, false);
-        v.container_status = { container_id: containerIdJson(c.id, true), ...(c.child?.pid !== undefined ? { executor_pid: c.child.pid } : {}) };
+        const pid = c.child?.pid ?? c.executorPid;
+        v.container_status = { ...(pid !== undefined ? { executor_pid: pid } : {}), container_id: containerIdJson(c.id, true) };
         return v;
       });
     return ok('GET_CONTAINERS', list.length > 0 ? { containers: list } : {});
@@ -255,7 +257,7 @@ export const AGENT_HANDLERS = {
   GET_FRAMEWORKS: (ctx) => ok('GET_FRAMEWORKS', frameworksPayload(ctx)),
   GET_EXECUTORS: (ctx) => ok('GET_EXECUTORS', executorsPayload(ctx)),
   GET_OPERATIONS: (ctx) => {
-    const ops = ctx.rt.model.operations.filter((o) => o.agentId === ctx.node.agent.id).map((o) => ({ agent_id: { value: o.agentId }, info: { type: o.type, ...o.info }, latest_status: { state: o.state }, uuid: { value: o.uuid } }));
+    const ops = ctx.rt.model.operations.filter((o) => o.agentId === ctx.node.agent.id).map(operationView);
     return ok('GET_OPERATIONS', ops.length > 0 ? { operations: ops } : {});
   },
   GET_TASKS: (ctx) => ok('GET_TASKS', tasksPayload(ctx)),
@@ -353,11 +355,18 @@ export async function attachContainerInput(
       failed = parsed.message;
       return;
     }
-    const io = (parsed.call.body as { process_io?: { type?: string; data?: { type?: string; data?: string } } }).process_io;
+    const io = (parsed.call.body as {
+      process_io?: { type?: string; data?: { type?: string; data?: string }; control?: { type?: string; tty_info?: { window_size?: { rows?: number; columns?: number } } } };
+    }).process_io;
     if (io?.type === 'DATA' && io.data?.type === 'STDIN') {
       const bytes = Buffer.from(io.data.data ?? '', 'base64');
-      if (bytes.length === 0) stdin?.end();
-      else stdin?.write(bytes);
+      // A zero-length DATA record is EOF only without a terminal (a terminal's EOF is the ^D the client types).
+      if (bytes.length === 0) {
+        if (!c.tty) stdin?.end();
+      } else stdin?.write(bytes);
+    } else if (io?.type === 'CONTROL' && io.control?.type === 'TTY_INFO') {
+      const size = io.control.tty_info?.window_size;
+      if (size) node.containers.resize(c, size.rows ?? 0, size.columns ?? 0);
     }
   };
   try {

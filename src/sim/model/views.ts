@@ -6,7 +6,7 @@
 import { nanos, stringifyJson } from '../json';
 import type { Cluster } from './cluster';
 import { addResources, toEndpointFormat, type Resource } from './resources';
-import { isTerminal, type Agent, type Framework, type Task, type TaskStatusRecord } from './types';
+import { isTerminal, type Agent, type Framework, type Operation, type Task, type TaskStatusRecord } from './types';
 
 const res = (list: Resource[]): Record<string, unknown>[] => list.map(toEndpointFormat);
 
@@ -89,8 +89,24 @@ export function taskStatusJson(task: Task, s: TaskStatusRecord): Record<string, 
   if (task.executorId !== undefined) v.executor_id = { value: task.executorId };
   if (s.reason !== undefined) v.reason = s.reason;
   if (s.message !== undefined) v.message = s.message;
-  if (s.state === 'TASK_RUNNING') v.container_status = { network_infos: [{ ip_addresses: [{ ip_address: '127.0.0.1' }] }] };
+  const cs = containerStatusView(task, s);
+  if (cs) v.container_status = cs;
   return v;
+}
+
+/**
+ * The `container_status` the agent merges into every update it forwards for a task's executor
+ * (`Slave::_statusUpdate`): the containerizer's status (container id, executor pid) and, as no network isolator
+ * set one, a NetworkInfo with the agent's own IP. Updates the master makes itself (SOURCE_MASTER: lost, gone,
+ * unreachable) carry none.
+ */
+export function containerStatusView(task: Task, s: TaskStatusRecord): Record<string, unknown> | undefined {
+  if (!task.container || s.source === 'SOURCE_MASTER') return undefined;
+  return {
+    network_infos: [{ ip_addresses: [{ ip_address: task.container.ip }] }],
+    executor_pid: task.container.executorPid,
+    container_id: { value: task.container.id },
+  };
 }
 
 /** Task JSON (GET_TASKS entries, TASK_ADDED payload). */
@@ -118,15 +134,16 @@ export function taskView(_cluster: Cluster, task: Task): Record<string, unknown>
 
 const q = JSON.stringify;
 
-const RUNNING_CONTAINER_STATUS = ',"container_status":{"network_infos":[{"ip_addresses":[{"ip_address":"127.0.0.1"}]}]}';
-
 /** TaskStatus JSON text, same keys and order as {@link taskStatusJson} (not cached: the task's text is). */
 function statusJson(task: Task, s: TaskStatusRecord): string {
   let out = `{"task_id":{"value":${q(task.id)}},"state":"${s.state}","source":"${s.source}","agent_id":{"value":${q(task.agentId)}},"timestamp":${q(s.timestamp)},"uuid":${q(s.uuid)}`;
   if (task.executorId !== undefined) out += `,"executor_id":{"value":${q(task.executorId)}}`;
   if (s.reason !== undefined) out += `,"reason":${q(s.reason)}`;
   if (s.message !== undefined) out += `,"message":${q(s.message)}`;
-  if (s.state === 'TASK_RUNNING') out += RUNNING_CONTAINER_STATUS;
+  if (task.container && s.source !== 'SOURCE_MASTER') {
+    const c = task.container;
+    out += `,"container_status":{"network_infos":[{"ip_addresses":[{"ip_address":${q(c.ip)}}]}],"executor_pid":${c.executorPid},"container_id":{"value":${q(c.id)}}}`;
+  }
   return `${out}}`;
 }
 
@@ -165,6 +182,19 @@ export function taskJson(cluster: Cluster, task: Task): string {
   if (task.killGraceMs !== undefined) out += `,"kill_policy":{"grace_period":{"nanoseconds":${(BigInt(Math.round(task.killGraceMs)) * 1_000_000n).toString()}}}`;
   task.jsonCache = `${out}}`;
   return task.jsonCache;
+}
+
+/**
+ * `Operation` JSON (master and agent GET_OPERATIONS): the details nested in `info` as an `Offer.Operation`, the
+ * latest status as the master created it (pending, no status uuid), the operation's uuid as base64 bytes.
+ */
+export function operationView(o: Operation): Record<string, unknown> {
+  return {
+    agent_id: { value: o.agentId },
+    info: o.info,
+    latest_status: { state: o.state, agent_id: { value: o.agentId } },
+    uuid: { value: o.uuid },
+  };
 }
 
 /** FrameworkInfo JSON. */
