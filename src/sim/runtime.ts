@@ -17,6 +17,7 @@ import { Faults } from './faults';
 import { Leadership } from './ha';
 import { handleAgentApi } from './http/agent-api';
 import { handleMasterApi } from './http/master-api';
+import { handleMasterReadOnly } from './http/readonly';
 import type { LeaderState } from './http/pipeline';
 import { sendError } from './http/respond';
 import type { SubscribeStream } from './http/subscribe';
@@ -182,7 +183,7 @@ export class SimRuntime {
       const leader = this.leaderNode();
       if (!leader) sendError(req, res, 503, 'No leader elected');
       else sendError(req, res, 307, '', { Location: `//${urlHost(this.options.host)}:${leader.port}` });
-    } else {
+    } else if (!handleMasterReadOnly(this, node, req, res)) {
       req.resume();
       sendError(req, res, 404, '');
     }

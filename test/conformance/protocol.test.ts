@@ -48,7 +48,11 @@ function wrongAnswers(): { answer: Answer; expect: RegExp }[] {
 }
 
 beforeAll(async () => {
-  const [build, scenario] = await Promise.all([buildStrictDecoder(), runScenario()]);
+  // Both settle before anything is thrown, so the scenario's simulator is always stopped first.
+  const [b, sc] = await Promise.allSettled([buildStrictDecoder(), runScenario()]);
+  if (b.status === 'rejected') throw b.reason;
+  if (sc.status === 'rejected') throw sc.reason;
+  const [build, scenario] = [b.value, sc.value];
   answers = scenario.recorder.answers;
   controls = wrongAnswers();
   const all = await decodeStrictly(build, [...answers, ...controls.map((c) => c.answer)]);

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { LoggingLevel } from '../logging';
-import type { Agent } from '../model/types';
+import { isTerminal, type Agent } from '../model/types';
 import { agentHost } from '../model/views';
 import type { SimRuntime } from '../runtime';
 import { closeServer, listen } from '../runtime';
@@ -108,6 +108,39 @@ export class AgentNode {
   async closed(): Promise<void> {
     if (this.server) await closeServer(this.server);
     await this.closing;
+  }
+
+  /** The agent's flags (GET_FLAGS, `/flags`, `/state`), every value a string. */
+  flags(): Record<string, string> {
+    return {
+      attributes: this.agent.attributes.map((a) => `${a.name}:${a.text ?? a.scalar ?? ''}`).join(';'),
+      authenticate_http_readonly: String(this.rt.options.credentials !== undefined),
+      authenticate_http_readwrite: String(this.rt.options.credentials !== undefined),
+      containerizers: 'mesos',
+      executor_shutdown_grace_period: '5secs',
+      hostname: this.agent.hostname,
+      http_authenticators: 'basic',
+      image_providers: 'docker',
+      isolation: 'posix/cpu,posix/mem',
+      logging_level: 'INFO',
+      port: String(this.port),
+      resources: 'cpus:8;mem:32768;disk:262144;ports:[31000-32000]',
+      work_dir: this.dir,
+    };
+  }
+
+  /** The agent's metrics (GET_METRICS, `/metrics/snapshot`): a small subset, computed from the model. */
+  metrics(): Record<string, number> {
+    const tasks = this.rt.model.tasksOf(this.agent);
+    const count = (s: string): number => tasks.filter((t) => t.state === s).length;
+    return {
+      'slave/registered': this.agent.status === 'registered' ? 1 : 0,
+      'slave/tasks_running': count('TASK_RUNNING'),
+      'slave/tasks_killing': count('TASK_KILLING'),
+      'slave/executors_running': tasks.filter((t) => !isTerminal(t.state)).length,
+      'slave/uptime_secs': (Date.now() - Number(this.agent.registeredNs / 1_000_000n)) / 1000,
+      'containerizer/mesos/container_destroy_errors': 0,
+    };
   }
 
   /** The executor container id of a task: the one its status updates carry, else one made for this agent process. */

@@ -192,35 +192,10 @@ function streamOutput(ctx: AgentContext, c: Container, opts: { destroyOnEnd: boo
 export const AGENT_HANDLERS = {
   UNKNOWN: () => ({ status: 501 }),
   GET_HEALTH: () => ok('GET_HEALTH', { healthy: true }),
-  GET_FLAGS: (ctx) =>
-    ok('GET_FLAGS', {
-      flags: Object.entries({
-        attributes: ctx.node.agent.attributes.map((a) => `${a.name}:${a.text ?? a.scalar ?? ''}`).join(';'),
-        authenticate_http_readwrite: String(ctx.rt.options.credentials !== undefined),
-        containerizers: 'mesos',
-        executor_shutdown_grace_period: '5secs',
-        hostname: ctx.node.agent.hostname,
-        http_authenticators: 'basic',
-        image_providers: 'docker',
-        isolation: 'posix/cpu,posix/mem',
-        logging_level: 'INFO',
-        port: String(ctx.node.port),
-        resources: 'cpus:8;mem:32768;disk:262144;ports:[31000-32000]',
-        work_dir: ctx.node.dir,
-      }).map(([name, value]) => ({ name, value })),
-    }),
+  GET_FLAGS: (ctx) => ok('GET_FLAGS', { flags: Object.entries(ctx.node.flags()).map(([name, value]) => ({ name, value })) }),
   GET_VERSION: () => ok('GET_VERSION', { version_info: { version: '1.11.0', build_user: 'mesos-sim', git_sha: 'sim' } }),
   GET_METRICS: (ctx) => {
-    const tasks = agentTasks(ctx);
-    const count = (s: string): number => tasks.filter((t) => t.state === s).length;
-    const metrics: Record<string, number> = {
-      'slave/registered': ctx.node.agent.status === 'registered' ? 1 : 0,
-      'slave/tasks_running': count('TASK_RUNNING'),
-      'slave/tasks_killing': count('TASK_KILLING'),
-      'slave/executors_running': tasks.filter((t) => !isTerminal(t.state)).length,
-      'slave/uptime_secs': (Date.now() - Number(ctx.node.agent.registeredNs / 1_000_000n)) / 1000,
-      'containerizer/mesos/container_destroy_errors': 0,
-    };
+    const metrics = ctx.node.metrics();
     return ok('GET_METRICS', { metrics: Object.keys(metrics).sort().map((name) => ({ name, value: metrics[name] })) });
   },
   GET_LOGGING_LEVEL: (ctx) => ok('GET_LOGGING_LEVEL', { level: ctx.node.logging.level }),
