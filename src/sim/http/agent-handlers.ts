@@ -56,24 +56,21 @@ function tasksPayload(ctx: AgentContext): Record<string, unknown> {
   const live = tasks.filter((t) => !isTerminal(t.state)).map((t) => taskView(ctx.rt.model, t));
   const terminated = tasks.filter((t) => isTerminal(t.state)).map((t) => taskView(ctx.rt.model, t));
   const completed = ctx.rt.model.completedTasks.filter((t) => t.agentId === ctx.node.agent.id).slice(-1000).map((t) => taskView(ctx.rt.model, t));
-  const p: Record<string, unknown> = {};
-  if (live.length > 0) p.launched_tasks = live;
-  if (terminated.length > 0) p.terminated_tasks = terminated;
-  if (completed.length > 0) p.completed_tasks = completed;
-  return p;
+  // Hand-written like the master's state handlers (`Http::jsonifyGetTasks`): every list, even when empty.
+  return { pending_tasks: [], queued_tasks: [], launched_tasks: live, terminated_tasks: terminated, completed_tasks: completed };
 }
 
 function frameworksPayload(ctx: AgentContext): Record<string, unknown> {
   const ids = new Set(agentTasks(ctx).map((t) => t.frameworkId));
   const fws = [...ids].map((id) => ctx.rt.model.frameworks.get(id)).filter((f) => f !== undefined);
-  return fws.length > 0 ? { frameworks: fws.map((f) => ({ framework_info: frameworkInfoView(f) })) } : {};
+  return { frameworks: fws.map((f) => ({ framework_info: frameworkInfoView(f) })), completed_frameworks: [] };
 }
 
 function executorsPayload(ctx: AgentContext): Record<string, unknown> {
   const ex = agentTasks(ctx)
     .filter((t) => !isTerminal(t.state))
     .map((t) => ({ executor_info: executorInfo(ctx, t) }));
-  return ex.length > 0 ? { executors: ex } : {};
+  return { executors: ex, completed_executors: [] };
 }
 
 function containerIdJson(id: ContainerId, withParent: boolean): Record<string, unknown> {
@@ -243,7 +240,8 @@ export const AGENT_HANDLERS = {
       const cfg: Record<string, unknown> = { mark_gone: a.drain.markGone };
       if (a.drain.maxGraceNs !== undefined) cfg.max_grace_period = nanos(a.drain.maxGraceNs);
       p.drain_config = cfg;
-      if (a.estimatedDrainStartNs !== undefined) p.estimated_drain_start_time = nanos(a.estimatedDrainStartNs);
+      // `Seconds(estimatedDrainStartTime->secs())`: whole seconds, as the master shows it.
+      if (a.estimatedDrainStartNs !== undefined) p.estimated_drain_start_time = nanos((a.estimatedDrainStartNs / 1_000_000_000n) * 1_000_000_000n);
     }
     return ok('GET_AGENT', p);
   },

@@ -173,7 +173,8 @@ describe('examples corpus', () => {
       const r = await callApi(agentUrl, call === 'GET_METRICS' ? { type: call, get_metrics: {} } : { type: call });
       expect([call, r.status]).toEqual([call, 200]);
       expectEnvelope(r.json, call);
-      expect([call, r.text.includes('[]')]).toEqual([call, false]);
+      // As on the master, only the hand-written state handlers (`jsonifyGet*`) write empty arrays.
+      if (!['GET_STATE', 'GET_TASKS', 'GET_FRAMEWORKS', 'GET_EXECUTORS'].includes(call)) expect([call, r.text.includes('[]')]).toEqual([call, false]);
     }
   });
 });
