@@ -9,7 +9,7 @@ import { nanos, stringifyJson } from '../json';
 import { ApiError } from '../model/errors';
 import { toEndpointFormat } from '../model/resources';
 import { isTerminal, type Task } from '../model/types';
-import { agentInfoView, envelope, frameworkInfoView, operationView, taskView } from '../model/views';
+import { agentInfoView, drainConfigView, envelope, frameworkInfoView, operationView, taskView } from '../model/views';
 import type { ParsedCall } from '../proto/call';
 import type { AgentCallType } from '../proto/messages';
 import { parseAgentCall } from '../proto/call';
@@ -237,9 +237,7 @@ export const AGENT_HANDLERS = {
     const a = ctx.node.agent;
     const p: Record<string, unknown> = { agent_info: agentInfoView(a) };
     if (a.drain?.state === 'DRAINING' && a.status === 'registered') {
-      const cfg: Record<string, unknown> = { mark_gone: a.drain.markGone };
-      if (a.drain.maxGraceNs !== undefined) cfg.max_grace_period = nanos(a.drain.maxGraceNs);
-      p.drain_config = cfg;
+      p.drain_config = drainConfigView(a.drain);
       // `Seconds(estimatedDrainStartTime->secs())`: whole seconds, as the master shows it.
       if (a.estimatedDrainStartNs !== undefined) p.estimated_drain_start_time = nanos((a.estimatedDrainStartNs / 1_000_000_000n) * 1_000_000_000n);
     }

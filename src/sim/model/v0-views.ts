@@ -6,9 +6,8 @@
  * as `{cpus, gpus, mem, disk, ports: "[31000-32000]"}`, times in seconds, arrays written even when empty, task
  * statuses with state, timestamp and container status only.
  */
-import { nanos } from '../json';
 import type { Cluster } from './cluster';
-import { allocatedResources, frameworkAllocations } from './views';
+import { allocatedResources, drainConfigView, frameworkAllocations } from './views';
 import { reservedRole, toEndpointFormat, type Resource } from './resources';
 import { isTerminal, type Agent, type Framework, type Task, type TaskStatusRecord } from './types';
 
@@ -116,11 +115,7 @@ export function slaveV0(cluster: Cluster, agent: Agent): Json {
     version: agent.version,
     capabilities: agent.capabilities,
   });
-  if (agent.drain) {
-    const config: Json = { mark_gone: agent.drain.markGone };
-    if (agent.drain.maxGraceNs !== undefined) config.max_grace_period = nanos(agent.drain.maxGraceNs);
-    v.drain_info = { state: agent.drain.state, config };
-  }
+  if (agent.drain) v.drain_info = { state: agent.drain.state, config: drainConfigView(agent.drain) };
   if (agent.estimatedDrainStartNs !== undefined) v.estimated_drain_start_time_seconds = Number(agent.estimatedDrainStartNs / 1_000_000_000n);
   return v;
 }
@@ -349,9 +344,7 @@ export function agentStatePage(cluster: Cluster, agent: Agent, self: AgentSelf):
   const tasks = cluster.tasksOf(agent);
   const v: Json = { ...BUILD, start_time: self.startTime, id: agent.id, pid: self.pid, hostname: agent.hostname, capabilities: agent.capabilities };
   if (agent.drain?.state === 'DRAINING' && agent.status === 'registered') {
-    const config: Json = { mark_gone: agent.drain.markGone };
-    if (agent.drain.maxGraceNs !== undefined) config.max_grace_period = nanos(agent.drain.maxGraceNs);
-    v.drain_config = config;
+    v.drain_config = drainConfigView(agent.drain);
     if (agent.estimatedDrainStartNs !== undefined) v.estimated_drain_start_time_seconds = Number(agent.estimatedDrainStartNs / 1_000_000_000n);
   }
   const allocated = allocatedResources(cluster, agent);

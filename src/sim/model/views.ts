@@ -6,7 +6,7 @@
 import { nanos, stringifyJson } from '../json';
 import type { Cluster } from './cluster';
 import { addResources, toEndpointFormat, type Resource } from './resources';
-import { isTerminal, type Agent, type Framework, type Operation, type Task, type TaskStatusRecord } from './types';
+import { isTerminal, type Agent, type DrainInfo, type Framework, type Operation, type Task, type TaskStatusRecord } from './types';
 
 const res = (list: Resource[]): Record<string, unknown>[] => list.map(toEndpointFormat);
 
@@ -45,6 +45,13 @@ export function agentHost(agent: Agent): string {
   return agent.ip.startsWith('127.') ? agent.ip : '127.0.0.1';
 }
 
+/** `DrainConfig` JSON: `mark_gone` always (it has a default), the grace period as a DurationInfo when set. */
+export function drainConfigView(drain: DrainInfo): Record<string, unknown> {
+  const config: Record<string, unknown> = { mark_gone: drain.markGone };
+  if (drain.maxGraceNs !== undefined) config.max_grace_period = nanos(drain.maxGraceNs);
+  return config;
+}
+
 /** GetAgents.Agent JSON (also the AGENT_ADDED payload). */
 export function agentView(cluster: Cluster, agent: Agent): Record<string, unknown> {
   const v: Record<string, unknown> = {
@@ -60,11 +67,7 @@ export function agentView(cluster: Cluster, agent: Agent): Record<string, unknow
   v.allocated_resources = res(allocatedResources(cluster, agent));
   v.offered_resources = [];
   v.capabilities = agent.capabilities.map((type) => ({ type }));
-  if (agent.drain) {
-    const config: Record<string, unknown> = { mark_gone: agent.drain.markGone };
-    if (agent.drain.maxGraceNs !== undefined) config.max_grace_period = nanos(agent.drain.maxGraceNs);
-    v.drain_info = { state: agent.drain.state, config };
-  }
+  if (agent.drain) v.drain_info = { state: agent.drain.state, config: drainConfigView(agent.drain) };
   if (agent.estimatedDrainStartNs !== undefined) v.estimated_drain_start_time = nanos((agent.estimatedDrainStartNs / 1_000_000_000n) * 1_000_000_000n);
   if (agent.extra) for (const [k, val] of Object.entries(agent.extra)) if (k !== 'agent_info' && !(k in v)) v[k] = val;
   return v;
