@@ -32,6 +32,11 @@ export const SimOptionsSchema = z
     agentRecoverySeconds: z.number().min(0).default(0),
     /** Simulated seconds the new leader spends recovering the registry (503 'Master has not finished recovery'). */
     recoverySeconds: z.number().min(0).default(0.5),
+    /**
+     * Simulated seconds an operator-API operation (RESERVE, CREATE_VOLUMES, ...) stays OPERATION_PENDING in
+     * GET_OPERATIONS before the agent's terminal update removes it.
+     */
+    operationPendingSeconds: z.number().min(0).default(0.5),
     /** Mesos's default kill grace period, seconds. */
     defaultKillGraceSeconds: z.number().min(0).default(3),
     /** Whether "marathon" relaunches killed or lost tasks on other active agents (as a service scheduler does). */

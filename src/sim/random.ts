@@ -44,6 +44,13 @@ export class Rng {
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
 
+  /** A random UUID as Mesos writes a protobuf `bytes` UUID in JSON: base64 of its 16 bytes. */
+  uuidBytes(): string {
+    const bytes = Buffer.alloc(16);
+    for (let i = 0; i < 16; i++) bytes[i] = Math.floor(this.next() * 256);
+    return bytes.toString('base64');
+  }
+
   /** Derives an independent generator (so one concern's draws do not shift another's). */
   fork(salt: number): Rng {
     return new Rng((Math.floor(this.next() * 0xffffffff) ^ salt) >>> 0);

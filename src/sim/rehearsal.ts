@@ -89,7 +89,25 @@ const TaskJson = z.looseObject({
   executor_id: Id.optional(),
   state: z.string().regex(/^TASK_[A-Z_]+$/),
   resources: z.array(ResourceJson).optional(),
-  statuses: z.array(z.looseObject({ state: z.string(), timestamp: z.number().optional(), uuid: z.string().optional(), source: z.string().optional(), reason: z.string().optional(), message: z.string().optional() })).optional(),
+  statuses: z
+    .array(
+      z.looseObject({
+        state: z.string(),
+        timestamp: z.number().optional(),
+        uuid: z.string().optional(),
+        source: z.string().optional(),
+        reason: z.string().optional(),
+        message: z.string().optional(),
+        container_status: z
+          .looseObject({
+            container_id: z.looseObject({ value: z.string() }).optional(),
+            executor_pid: z.number().optional(),
+            network_infos: z.array(z.looseObject({ ip_addresses: z.array(z.looseObject({ ip_address: z.string().optional() })).optional() })).optional(),
+          })
+          .optional(),
+      }),
+    )
+    .optional(),
   status_update_state: z.string().optional(),
   status_update_uuid: z.string().optional(),
   kill_policy: z.looseObject({ grace_period: TimeInfo.optional() }).optional(),
@@ -248,6 +266,17 @@ export function loadRehearsal(cluster: Cluster, input: unknown, schedule?: unkno
       acknowledged: kind === 'completed',
     };
     if (tj.executor_id) task.executorId = tj.executor_id.value;
+    // The executor container, as the agent stamped it on the task's statuses (kept as loaded).
+    const cs = (tj.statuses ?? []).find((st) => st.container_status?.container_id)?.container_status;
+    if (cs?.container_id) {
+      const own = cluster.agents.get(task.agentId);
+      const derived = own ? cluster.newTaskContainer(task.id, own) : undefined;
+      task.container = {
+        id: cs.container_id.value,
+        executorPid: cs.executor_pid ?? derived?.executorPid ?? 0,
+        ip: cs.network_infos?.[0]?.ip_addresses?.[0]?.ip_address ?? own?.ip ?? '127.0.0.1',
+      };
+    }
     const grace = tj.kill_policy?.grace_period?.nanoseconds;
     if (grace !== undefined) task.killGraceMs = Number(toBig(grace)) / 1e6;
     if (tj.labels?.labels) task.labels = tj.labels.labels as { key: string; value?: string }[];

@@ -17,6 +17,7 @@ import { Faults } from './faults';
 import { Leadership } from './ha';
 import { handleAgentApi } from './http/agent-api';
 import { handleMasterApi } from './http/master-api';
+import { handleMasterReadOnly } from './http/readonly';
 import type { LeaderState } from './http/pipeline';
 import { sendError } from './http/respond';
 import type { SubscribeStream } from './http/subscribe';
@@ -73,6 +74,7 @@ export class SimRuntime {
     const clusterId = this.rng.uuid();
     this.model = new Cluster(clusterId, this.clock, this.rng.fork(1), {
       agentReturnDelayMs: options.agentReturnDelaySeconds * 1000,
+      operationPendingMs: options.operationPendingSeconds * 1000,
       defaultKillGraceMs: options.defaultKillGraceSeconds * 1000,
     });
     this.model.rolesWhitelist = options.roles;
@@ -181,7 +183,7 @@ export class SimRuntime {
       const leader = this.leaderNode();
       if (!leader) sendError(req, res, 503, 'No leader elected');
       else sendError(req, res, 307, '', { Location: `//${urlHost(this.options.host)}:${leader.port}` });
-    } else {
+    } else if (!handleMasterReadOnly(this, node, req, res)) {
       req.resume();
       sendError(req, res, 404, '');
     }
@@ -300,7 +302,9 @@ export class SimRuntime {
       hostname: '127.0.0.1',
       version: '1.11.0',
       address: { hostname: '127.0.0.1', ip: '127.0.0.1', port: node.port },
-      capabilities: [{ type: 'AGENT_UPDATE' }, { type: 'AGENT_DRAINING' }, { type: 'QUOTA_V2' }],
+      // A 1.11 master's MASTER_CAPABILITIES() include QUOTA_V2, a value of the C++ (v0) enum only: converted to v1
+      // (`evolve`), the unknown enum value leaves `type` unset, so the capability is written as `{}`.
+      capabilities: [{ type: 'AGENT_UPDATE' }, { type: 'AGENT_DRAINING' }, {}],
     };
     return { master_info: info, start_time: node.startTime, elected_time: this.leadership.electedAt / 1000 };
   }

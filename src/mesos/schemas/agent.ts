@@ -6,6 +6,7 @@ import { z } from 'zod';
 import {
   AgentInfoSchema,
   ContainerIdSchema,
+  ContainerStatusSchema,
   DurationInfoSchema,
   ExecutorInfoSchema,
   FrameworkInfoSchema,
@@ -52,7 +53,7 @@ export const GetContainersSchema = z.looseObject({
         executor_id: IdSchema.optional(),
         executor_name: z.string().optional(),
         container_id: ContainerIdSchema,
-        container_status: z.looseObject({}).optional(),
+        container_status: ContainerStatusSchema.optional(),
         resource_statistics: z.looseObject({}).optional(),
       }),
     )

@@ -130,6 +130,39 @@ export const CommandInfoSchema = z.looseObject({
   user: z.string().optional(),
 });
 
+/** `ContainerID`, with its parent chain for nested containers. */
+export const ContainerIdSchema = z.looseObject({
+  value: z.string(),
+  get parent() {
+    return ContainerIdSchema.optional();
+  },
+});
+export type ContainerID = z.infer<typeof ContainerIdSchema>;
+
+/**
+ * `ContainerStatus`: what the agent merges into each status update it forwards (`Slave::_statusUpdate`): the
+ * executor's container id (Mesos's CLI `task exec`s into it), its pid, and its network (the agent's own IP when no
+ * network isolator set one).
+ */
+export const ContainerStatusSchema = z.looseObject({
+  container_id: ContainerIdSchema.optional(),
+  network_infos: z
+    .array(
+      z.looseObject({
+        ip_addresses: z.array(z.looseObject({ ip_address: z.string().optional(), protocol: z.string().optional() })).default([]),
+        name: z.string().optional(),
+      }),
+    )
+    .default([]),
+  executor_pid: z.number().optional(),
+  cgroup_info: z.looseObject({}).optional(),
+});
+export type ContainerStatus = z.infer<typeof ContainerStatusSchema>;
+
+/**
+ * `TaskStatus`. `reason` is a v1 enum name: `REASON_AGENT_DRAINING`, `REASON_AGENT_REMOVED`,
+ * `REASON_AGENT_REMOVED_BY_OPERATOR`, ... (never the C++ `REASON_SLAVE_*`). `uuid` is base64 of the update's bytes.
+ */
 export const TaskStatusSchema = z.looseObject({
   task_id: IdSchema,
   state: z.string(),
@@ -143,7 +176,7 @@ export const TaskStatusSchema = z.looseObject({
   uuid: z.string().optional(),
   healthy: z.boolean().optional(),
   labels: LabelsSchema.optional(),
-  container_status: z.looseObject({}).optional(),
+  container_status: ContainerStatusSchema.optional(),
   unreachable_time: TimeInfoSchema.optional(),
 });
 export type TaskStatus = z.infer<typeof TaskStatusSchema>;
@@ -167,6 +200,13 @@ export const TaskSchema = z.looseObject({
 });
 export type Task = z.infer<typeof TaskSchema>;
 
+/**
+ * A `Capability {type}` of a master, agent or framework. A value newer than the sender's v1 protocol (a 1.11
+ * master's QUOTA_V2) leaves `type` unset, so Mesos writes `{}`: read as the enum's default, `UNKNOWN`, as protobuf does.
+ */
+export const CapabilitySchema = z.looseObject({ type: z.string().default('UNKNOWN') });
+export type Capability = z.infer<typeof CapabilitySchema>;
+
 export const FrameworkInfoSchema = z.looseObject({
   user: z.string(),
   name: z.string(),
@@ -178,7 +218,7 @@ export const FrameworkInfoSchema = z.looseObject({
   hostname: z.string().optional(),
   principal: z.string().optional(),
   webui_url: z.string().optional(),
-  capabilities: z.array(z.looseObject({ type: z.string() })).default([]),
+  capabilities: z.array(CapabilitySchema).default([]),
   labels: LabelsSchema.optional(),
 });
 export type FrameworkInfo = z.infer<typeof FrameworkInfoSchema>;
@@ -194,26 +234,52 @@ export const ExecutorInfoSchema = z.looseObject({
 });
 export type ExecutorInfo = z.infer<typeof ExecutorInfoSchema>;
 
-/** `ContainerID`, with its parent chain for nested containers. */
-export const ContainerIdSchema = z.looseObject({
-  value: z.string(),
-  get parent() {
-    return ContainerIdSchema.optional();
-  },
-});
-export type ContainerID = z.infer<typeof ContainerIdSchema>;
 /** A container id as a caller writes it. */
 export interface ContainerIdInput {
   value: string;
   parent?: ContainerIdInput;
 }
 
+/** `OperationStatus`: `uuid.value` is base64 of the status update's 16 bytes. */
+export const OperationStatusSchema = z.looseObject({
+  operation_id: IdSchema.optional(),
+  state: z.string(),
+  message: z.string().optional(),
+  converted_resources: z.array(ResourceSchema).default([]),
+  uuid: IdSchema.optional(),
+  agent_id: IdSchema.optional(),
+  resource_provider_id: IdSchema.optional(),
+});
+export type OperationStatus = z.infer<typeof OperationStatusSchema>;
+
+/**
+ * `Offer.Operation`, the details of an operation nested by kind as in a call: `{type: 'RESERVE', reserve:
+ * {resources}}`, `create: {volumes}`, `destroy: {volumes}`, `unreserve: {resources}`, `grow_volume: {volume,
+ * addition}`, `shrink_volume: {volume, subtract}` (others, e.g. `create_disk`, are kept as they come).
+ */
+export const OfferOperationSchema = z.looseObject({
+  type: z.string(),
+  id: IdSchema.optional(),
+  reserve: z.looseObject({ source: z.array(ResourceSchema).default([]), resources: z.array(ResourceSchema).default([]) }).optional(),
+  unreserve: z.looseObject({ resources: z.array(ResourceSchema).default([]) }).optional(),
+  create: z.looseObject({ volumes: z.array(ResourceSchema).default([]) }).optional(),
+  destroy: z.looseObject({ volumes: z.array(ResourceSchema).default([]) }).optional(),
+  grow_volume: z.looseObject({ volume: ResourceSchema, addition: ResourceSchema }).optional(),
+  shrink_volume: z.looseObject({ volume: ResourceSchema, subtract: ScalarSchema }).optional(),
+});
+export type OfferOperation = z.infer<typeof OfferOperationSchema>;
+
+/**
+ * `Operation` (master and agent GET_OPERATIONS): the details in `info` (an `Offer.Operation`), never flattened
+ * beside `type`; `uuid.value` is base64 of the operation's 16 bytes. Operator-API operations have no framework and
+ * no operation id.
+ */
 export const OperationSchema = z.looseObject({
   framework_id: IdSchema.optional(),
   agent_id: IdSchema.optional(),
-  info: z.looseObject({ type: z.string(), id: IdSchema.optional() }),
-  latest_status: z.looseObject({ state: z.string() }).optional(),
-  statuses: z.array(z.looseObject({ state: z.string() })).default([]),
+  info: OfferOperationSchema,
+  latest_status: OperationStatusSchema.optional(),
+  statuses: z.array(OperationStatusSchema).default([]),
   uuid: IdSchema,
 });
 export type Operation = z.infer<typeof OperationSchema>;

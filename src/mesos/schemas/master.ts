@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import {
   AgentInfoSchema,
+  CapabilitySchema,
   DurationInfoSchema,
   ExecutorInfoSchema,
   FrameworkInfoSchema,
@@ -41,7 +42,7 @@ export const AgentSchema = z.looseObject({
   total_resources: z.array(ResourceSchema).default([]),
   allocated_resources: z.array(ResourceSchema).default([]),
   offered_resources: z.array(ResourceSchema).default([]),
-  capabilities: z.array(z.looseObject({ type: z.string() })).default([]),
+  capabilities: z.array(CapabilitySchema).default([]),
   drain_info: DrainInfoSchema.optional(),
   estimated_drain_start_time: TimeInfoSchema.optional(),
   resource_providers: z.array(ResourceProviderSchema).default([]),
@@ -124,7 +125,7 @@ export const MasterInfoSchema = z.looseObject({
   hostname: z.string().optional(),
   version: z.string().optional(),
   address: z.looseObject({ hostname: z.string().optional(), ip: z.string().optional(), port: z.number() }).optional(),
-  capabilities: z.array(z.looseObject({ type: z.string() })).default([]),
+  capabilities: z.array(CapabilitySchema).default([]),
 });
 export const GetMasterSchema = z.looseObject({
   master_info: MasterInfoSchema,

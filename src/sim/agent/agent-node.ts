@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { LoggingLevel } from '../logging';
-import type { Agent } from '../model/types';
+import { isTerminal, type Agent } from '../model/types';
 import { agentHost } from '../model/views';
 import type { SimRuntime } from '../runtime';
 import { closeServer, listen } from '../runtime';
@@ -110,8 +110,43 @@ export class AgentNode {
     await this.closing;
   }
 
-  /** The executor container id of a task (stable for this agent process). */
+  /** The agent's flags (GET_FLAGS, `/flags`, `/state`), every value a string. */
+  flags(): Record<string, string> {
+    return {
+      attributes: this.agent.attributes.map((a) => `${a.name}:${a.text ?? a.scalar ?? ''}`).join(';'),
+      authenticate_http_readonly: String(this.rt.options.credentials !== undefined),
+      authenticate_http_readwrite: String(this.rt.options.credentials !== undefined),
+      containerizers: 'mesos',
+      executor_shutdown_grace_period: '5secs',
+      hostname: this.agent.hostname,
+      http_authenticators: 'basic',
+      image_providers: 'docker',
+      isolation: 'posix/cpu,posix/mem',
+      logging_level: 'INFO',
+      port: String(this.port),
+      resources: 'cpus:8;mem:32768;disk:262144;ports:[31000-32000]',
+      work_dir: this.dir,
+    };
+  }
+
+  /** The agent's metrics (GET_METRICS, `/metrics/snapshot`): a small subset, computed from the model. */
+  metrics(): Record<string, number> {
+    const tasks = this.rt.model.tasksOf(this.agent);
+    const count = (s: string): number => tasks.filter((t) => t.state === s).length;
+    return {
+      'slave/registered': this.agent.status === 'registered' ? 1 : 0,
+      'slave/tasks_running': count('TASK_RUNNING'),
+      'slave/tasks_killing': count('TASK_KILLING'),
+      'slave/executors_running': tasks.filter((t) => !isTerminal(t.state)).length,
+      'slave/uptime_secs': (Date.now() - Number(this.agent.registeredNs / 1_000_000n)) / 1000,
+      'containerizer/mesos/container_destroy_errors': 0,
+    };
+  }
+
+  /** The executor container id of a task: the one its status updates carry, else one made for this agent process. */
   containerIdForTask(taskId: string): string {
+    const task = this.rt.model.tasks.get(taskId) ?? this.rt.model.unreachableTasks.get(taskId);
+    if (task?.container) return task.container.id;
     let id = this.taskContainers.get(taskId);
     if (!id) {
       id = this.rt.rng.uuid();
@@ -121,7 +156,7 @@ export class AgentNode {
   }
 
   /** Sandbox folder of a task's executor (created on first use, with stdout/stderr). */
-  sandboxForTask(frameworkId: string, executorId: string, taskId: string): string {
+  sandboxForTask(frameworkId: string, executorId: string, taskId: string, executorPid?: number): string {
     const cid = this.containerIdForTask(taskId);
     const dir = join(this.dir, 'slaves', this.agent.id, 'frameworks', frameworkId, 'executors', executorId, 'runs', cid);
     if (!existsSync(dir)) {
@@ -129,7 +164,7 @@ export class AgentNode {
       writeFileSync(join(dir, 'stdout'), `Starting task ${taskId}\n`);
       writeFileSync(join(dir, 'stderr'), `I0000 executor.cpp] Received SUBSCRIBED event\nI0000 executor.cpp] Starting task ${taskId}\n`);
     }
-    this.containers.addExecutor(cid, frameworkId, executorId, dir);
+    this.containers.addExecutor(cid, frameworkId, executorId, dir, executorPid);
     return dir;
   }
 
@@ -142,7 +177,7 @@ export class AgentNode {
     const [, fid = '', eid = '', run = ''] = m;
     const task = this.rt.model.tasks.get(eid) ?? this.rt.model.completedTasks.find((t) => t.id === eid);
     if (!task || task.agentId !== this.agent.id || task.frameworkId !== fid) return;
-    const dir = this.sandboxForTask(fid, eid, task.id);
+    const dir = this.sandboxForTask(fid, eid, task.id, task.container?.executorPid);
     const cid = this.containerIdForTask(task.id);
     this.files.attach(`/frameworks/${fid}/executors/${eid}/runs/latest`, dir);
     this.files.attach(`/frameworks/${fid}/executors/${eid}/runs/${cid}`, dir);

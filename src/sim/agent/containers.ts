@@ -2,9 +2,14 @@
  * Containers of one agent that run real local processes: executor containers of tasks (no process; they are
  * parents), standalone and nested containers launched through the agent API, and DEBUG session containers.
  * Exit statuses are raw wait statuses as Mesos reports them (`exit 1` → 256, SIGKILL → 9).
+ *
+ * A terminated container leaves the live set, as it leaves `MesosContainerizerProcess::containers_`; a nested
+ * one keeps its termination (Mesos checkpoints it in the runtime dir) until REMOVE_CONTAINER, so WAIT_CONTAINER
+ * answers its exit status after the fact. A container launched with `tty_info` runs under a pseudo-terminal:
+ * util-linux `script` is the wrapper (see {@link ttyCommand}).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync, readlinkSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { ApiError } from '../model/errors';
 
@@ -41,12 +46,18 @@ export interface Container {
   kind: 'executor' | 'standalone' | 'nested' | 'debug';
   frameworkId?: string;
   executorId?: string;
+  /** The executor's pid for an executor container (it has no process of ours). */
+  executorPid?: number;
   sandbox: string;
   child?: ChildProcess;
+  /** True when the process runs under a pseudo-terminal (`tty_info`): one output stream, no STDERR. */
+  tty: boolean;
   state: 'RUNNING' | 'TERMINATED';
   /** Raw wait status. */
   exitStatus?: number;
   killed: boolean;
+  /** The signal KILL_CONTAINER sent. */
+  killSignal?: number;
   startedAt: number;
   waiters: ((c: Container) => void)[];
   outputListeners: Set<OutputListener>;
@@ -55,29 +66,61 @@ export interface Container {
   files: WriteStream[];
 }
 
-/** Launch parameters (from the call's CommandInfo). */
+/** Launch parameters (from the call's CommandInfo and ContainerInfo). */
 export interface LaunchSpec {
   id: ContainerId;
   kind: 'standalone' | 'nested' | 'debug';
   command?: { shell?: boolean; value?: string; arguments?: string[]; environment?: { variables?: { name: string; value?: string }[] } };
+  /** `container.tty_info`: run under a pseudo-terminal of this size (rows × columns; 0 × 0 when unset). */
+  tty?: { rows?: number; columns?: number };
+}
+
+/** How a terminated container ended, kept until REMOVE_CONTAINER (nested containers only). */
+export interface Termination {
+  /** Raw wait status. */
+  exitStatus: number;
 }
 
 /** A container that has just started: running, nobody waiting or listening yet. */
-function newContainer(c: Pick<Container, 'id' | 'key' | 'kind' | 'frameworkId' | 'executorId' | 'sandbox' | 'child' | 'files'>): Container {
+function newContainer(c: Pick<Container, 'id' | 'key' | 'kind' | 'frameworkId' | 'executorId' | 'executorPid' | 'sandbox' | 'child' | 'files' | 'tty'>): Container {
   return { ...c, state: 'RUNNING', killed: false, startedAt: Date.now(), waiters: [], outputListeners: new Set(), endListeners: new Set(), inputAttached: false };
+}
+
+const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The command line run under a pseudo-terminal: `script -qfec <cmd> /dev/null` (util-linux, in every Debian
+ * image including node:*-slim; a pty needs a native module in Node otherwise). `script` gives its child a new
+ * session on a fresh /dev/pts/N, copies its stdin to the terminal and the terminal to its stdout (flushed at
+ * once: -f), exits with the child's exit code (-e; 128+N for signal N), and logs nothing (-q, /dev/null).
+ */
+export function ttyCommand(spec: LaunchSpec): { file: string; args: string[] } {
+  const value = spec.command?.value ?? '';
+  const cmd = spec.command?.shell === false ? `exec ${[value, ...(spec.command.arguments ?? []).slice(1)].map(quote).join(' ')}` : value;
+  const size = spec.tty?.rows !== undefined && spec.tty.columns !== undefined ? `stty rows ${spec.tty.rows} cols ${spec.tty.columns} 2>/dev/null; ` : '';
+  return { file: 'script', args: ['-qfec', `${size}${cmd}`, '/dev/null'] };
+}
+
+let scriptAvailable: boolean | undefined;
+function hasScript(): boolean {
+  scriptAvailable ??= spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+  return scriptAvailable;
 }
 
 /** The containerizer of one agent. */
 export class Containers {
+  /** Live containers (`containers_`). */
   readonly byKey = new Map<string, Container>();
+  /** Terminations of nested containers that ended and were not removed yet. */
+  readonly terminations = new Map<string, Termination>();
 
   constructor(private readonly sandboxRoot: string) {}
 
   /** Registers an executor container (a task's), a parent for nested containers; no process. */
-  addExecutor(id: string, frameworkId: string, executorId: string, sandbox: string): Container {
+  addExecutor(id: string, frameworkId: string, executorId: string, sandbox: string, executorPid?: number): Container {
     const existing = this.byKey.get(id);
     if (existing) return existing;
-    const c = newContainer({ id: { value: id }, key: id, kind: 'executor', frameworkId, executorId, sandbox, files: [] });
+    const c = newContainer({ id: { value: id }, key: id, kind: 'executor', frameworkId, executorId, sandbox, files: [], tty: false, ...(executorPid !== undefined ? { executorPid } : {}) });
     this.byKey.set(id, c);
     return c;
   }
@@ -97,6 +140,7 @@ export class Containers {
   launch(spec: LaunchSpec): 'launched' | 'exists' {
     const key = containerKey(spec.id);
     if (this.byKey.has(key)) return 'exists';
+    if (spec.tty && !hasScript()) throw new ApiError(500, "Failed to allocate a pseudo-terminal: util-linux 'script' is not installed");
     let parent: Container | undefined;
     if (spec.id.parent) {
       parent = this.byKey.get(containerKey(spec.id.parent));
@@ -109,9 +153,14 @@ export class Containers {
     const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', MESOS_SANDBOX: sandbox, MESOS_CONTAINER_ID: spec.id.value };
     for (const v of spec.command?.environment?.variables ?? []) env[v.name] = v.value ?? '';
     const shell = spec.command?.shell !== false;
-    const child = shell
-      ? spawn('/bin/sh', ['-c', value], { cwd: sandbox, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true })
-      : spawn(value, spec.command?.arguments?.slice(1) ?? [], { cwd: sandbox, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const tty = spec.tty !== undefined;
+    const opts = { cwd: sandbox, env: tty ? { ...env, SHELL: '/bin/sh', TERM: 'xterm' } : env, stdio: ['pipe', 'pipe', 'pipe'] as ['pipe', 'pipe', 'pipe'], detached: true };
+    let child: ChildProcess;
+    if (tty) {
+      const t = ttyCommand(spec);
+      child = spawn(t.file, t.args, opts);
+    } else child = shell ? spawn('/bin/sh', ['-c', value], opts) : spawn(value, spec.command?.arguments?.slice(1) ?? [], opts);
+    this.terminations.delete(key);
     const out = createWriteStream(join(sandbox, 'stdout'));
     const err = createWriteStream(join(sandbox, 'stderr'));
     const c = newContainer({
@@ -123,6 +172,7 @@ export class Containers {
       sandbox,
       child,
       files: [out, err],
+      tty,
     });
     child.stdin?.on('error', () => undefined);
     child.stdout?.on('data', (d: Buffer) => {
@@ -130,17 +180,22 @@ export class Containers {
       for (const l of c.outputListeners) l('STDOUT', d);
     });
     child.stderr?.on('data', (d: Buffer) => {
-      err.write(d);
-      for (const l of c.outputListeners) l('STDERR', d);
+      // Under a terminal there is one stream: whatever the wrapper itself writes is terminal output too.
+      (tty ? out : err).write(d);
+      for (const l of c.outputListeners) l(tty ? 'STDOUT' : 'STDERR', d);
     });
     let exited = false;
     const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
       if (exited) return;
       exited = true;
       c.state = 'TERMINATED';
-      c.exitStatus = signal ? signalNumber(signal) : (code ?? 0) << 8;
+      c.exitStatus = waitStatus(c, code, signal);
       out.end();
       err.end();
+      if (this.byKey.get(key) === c) {
+        this.byKey.delete(key);
+        if (spec.id.parent) this.terminations.set(key, { exitStatus: c.exitStatus });
+      }
       for (const w of c.waiters.splice(0)) w(c);
       for (const l of c.endListeners) l();
     };
@@ -155,35 +210,64 @@ export class Containers {
     return this.byKey.get(containerKey(id));
   }
 
-  /** WAIT_CONTAINER: resolves when the container terminates. @throws ApiError 404 when unknown. */
-  wait(id: ContainerId): Promise<Container> {
-    const c = this.get(id);
-    if (!c) throw new ApiError(404, `Container ${containerKey(id)} cannot be found`);
-    if (c.state === 'TERMINATED') return Promise.resolve(c);
-    return new Promise((resolve) => c.waiters.push(resolve));
+  /**
+   * WAIT_CONTAINER: resolves with the termination when a live container ends, at once for a nested container that
+   * already ended and was not removed.
+   * @throws ApiError 404 when unknown, removed, or a terminated top-level container.
+   */
+  wait(id: ContainerId): Promise<Termination> {
+    const key = containerKey(id);
+    const c = this.byKey.get(key);
+    if (c && c.state === 'RUNNING') return new Promise((resolve) => c.waiters.push((done) => resolve({ exitStatus: done.exitStatus ?? 0 })));
+    const t = this.terminations.get(key);
+    if (t) return Promise.resolve(t);
+    if (c?.kind === 'executor') return new Promise(() => undefined);
+    throw new ApiError(404, `Container ${key} cannot be found`);
   }
 
-  /** KILL_CONTAINER. @throws ApiError 404 when unknown or already killed. */
+  /** KILL_CONTAINER. @throws ApiError 404 when unknown, terminated or already killed. */
   kill(id: ContainerId, signal = 9): void {
     const c = this.get(id);
     if (!c || c.killed || c.state === 'TERMINATED' || !c.child) throw new ApiError(404, `Container '${containerKey(id)}' cannot be found (or is already killed)`);
     c.killed = true;
+    c.killSignal = signal;
     killTree(c.child, signal);
   }
 
-  /** REMOVE_CONTAINER. @throws ApiError 500 'Nested container has not terminated yet' / 'Unknown root container'. */
+  /**
+   * REMOVE_CONTAINER: forgets a terminated nested container's termination (200 also when there is none, and for
+   * a terminated standalone container).
+   * @throws ApiError 500 'Nested container has not terminated yet' / 'Unknown root container'.
+   */
   remove(id: ContainerId): void {
+    if (this.get(id)) throw new ApiError(500, 'Nested container has not terminated yet');
+    if (!id.parent) return; // a terminated standalone container left nothing behind
     if (!this.root(id)) throw new ApiError(500, 'Unknown root container');
-    const c = this.get(id);
-    if (!c) return;
-    if (c.state !== 'TERMINATED') throw new ApiError(500, 'Nested container has not terminated yet');
-    this.byKey.delete(c.key);
+    this.terminations.delete(containerKey(id));
   }
 
-  /** Destroys a container (session end): kill and forget. */
+  /** Destroys a container (session end): its process is killed; its termination stays until REMOVE_CONTAINER. */
   destroy(c: Container): void {
-    if (c.child && c.state === 'RUNNING') killTree(c.child, 9);
-    this.byKey.delete(c.key);
+    if (c.child && c.state === 'RUNNING') {
+      c.killSignal ??= 9;
+      killTree(c.child, 9);
+    }
+  }
+
+  /**
+   * TTY_INFO window size on ATTACH_CONTAINER_INPUT: resizes the container's terminal (`stty -F /dev/pts/N`, which
+   * sends SIGWINCH to its foreground process group). Best effort: Linux /proc only.
+   */
+  resize(c: Container, rows: number, columns: number): void {
+    const pid = c.child?.pid;
+    if (!c.tty || pid === undefined || c.state !== 'RUNNING') return;
+    try {
+      const inner = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0];
+      const pts = readlinkSync(`/proc/${inner}/fd/0`);
+      if (pts.startsWith('/dev/pts/')) spawn('stty', ['-F', pts, 'rows', String(rows), 'cols', String(columns)], { stdio: 'ignore' }).on('error', () => undefined);
+    } catch {
+      /* the process is gone, or not Linux */
+    }
   }
 
   /** Kills every process (agent shutdown). */
@@ -203,6 +287,18 @@ function killTree(child: ChildProcess, signal: number): void {
       /* already gone */
     }
   }
+}
+
+/**
+ * The raw wait status Mesos reports: `code << 8` for an exit, the signal number for a signal. A killed container
+ * reports the signal KILL_CONTAINER sent (under a terminal the wrapper exits on its own after it); a terminal's
+ * wrapper reports a child killed by signal N as exit code 128+N, mapped back to N.
+ */
+function waitStatus(c: Container, code: number | null, signal: NodeJS.Signals | null): number {
+  if (signal) return signalNumber(signal);
+  if (c.tty && c.killSignal !== undefined) return c.killSignal;
+  if (c.tty && code !== null && code > 128 && code < 128 + 65) return code - 128;
+  return (code ?? 0) << 8;
 }
 
 function signalNumber(signal: NodeJS.Signals): number {

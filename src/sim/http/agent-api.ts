@@ -10,6 +10,7 @@ import { RecordIoDecoder } from '../recordio';
 import type { SimRuntime } from '../runtime';
 import { AGENT_HANDLERS, attachContainerInput } from './agent-handlers';
 import { agentCallChecks, agentHeaderChecks, agentParse } from './pipeline';
+import { handleAgentReadOnly } from './readonly';
 import { admitCall, auditCall } from './gate';
 import { readBody, sendBody, sendError } from './respond';
 
@@ -17,8 +18,9 @@ import { readBody, sendBody, sendError } from './respond';
 export async function handleAgentApi(rt: SimRuntime, node: AgentNode, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   if (path !== '/api/v1' && path !== '/slave(1)/api/v1') {
+    if (handleAgentReadOnly(rt, node, req, res, Date.now() < node.recoveringUntil)) return;
     req.resume();
-    if (path === '/health') return sendError(req, res, 200, '');
+    if (path === '/health' || path === '/slave(1)/health') return sendError(req, res, 200, '');
     return sendError(req, res, 404, '');
   }
   const neg = agentHeaderChecks(req, res, rt.options.credentials, Date.now() < node.recoveringUntil);

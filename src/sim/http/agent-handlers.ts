@@ -9,7 +9,7 @@ import { nanos, stringifyJson } from '../json';
 import { ApiError } from '../model/errors';
 import { toEndpointFormat } from '../model/resources';
 import { isTerminal, type Task } from '../model/types';
-import { agentInfoView, envelope, frameworkInfoView, taskView } from '../model/views';
+import { agentInfoView, drainConfigView, envelope, frameworkInfoView, operationView, taskView } from '../model/views';
 import type { ParsedCall } from '../proto/call';
 import type { AgentCallType } from '../proto/messages';
 import { parseAgentCall } from '../proto/call';
@@ -56,24 +56,21 @@ function tasksPayload(ctx: AgentContext): Record<string, unknown> {
   const live = tasks.filter((t) => !isTerminal(t.state)).map((t) => taskView(ctx.rt.model, t));
   const terminated = tasks.filter((t) => isTerminal(t.state)).map((t) => taskView(ctx.rt.model, t));
   const completed = ctx.rt.model.completedTasks.filter((t) => t.agentId === ctx.node.agent.id).slice(-1000).map((t) => taskView(ctx.rt.model, t));
-  const p: Record<string, unknown> = {};
-  if (live.length > 0) p.launched_tasks = live;
-  if (terminated.length > 0) p.terminated_tasks = terminated;
-  if (completed.length > 0) p.completed_tasks = completed;
-  return p;
+  // Hand-written like the master's state handlers (`Http::jsonifyGetTasks`): every list, even when empty.
+  return { pending_tasks: [], queued_tasks: [], launched_tasks: live, terminated_tasks: terminated, completed_tasks: completed };
 }
 
 function frameworksPayload(ctx: AgentContext): Record<string, unknown> {
   const ids = new Set(agentTasks(ctx).map((t) => t.frameworkId));
   const fws = [...ids].map((id) => ctx.rt.model.frameworks.get(id)).filter((f) => f !== undefined);
-  return fws.length > 0 ? { frameworks: fws.map((f) => ({ framework_info: frameworkInfoView(f) })) } : {};
+  return { frameworks: fws.map((f) => ({ framework_info: frameworkInfoView(f) })), completed_frameworks: [] };
 }
 
 function executorsPayload(ctx: AgentContext): Record<string, unknown> {
   const ex = agentTasks(ctx)
     .filter((t) => !isTerminal(t.state))
     .map((t) => ({ executor_info: executorInfo(ctx, t) }));
-  return ex.length > 0 ? { executors: ex } : {};
+  return { executors: ex, completed_executors: [] };
 }
 
 function containerIdJson(id: ContainerId, withParent: boolean): Record<string, unknown> {
@@ -83,14 +80,20 @@ function containerIdJson(id: ContainerId, withParent: boolean): Record<string, u
 }
 
 function ensureExecutorContainers(ctx: AgentContext): void {
-  for (const t of agentTasks(ctx)) if (!isTerminal(t.state)) ctx.node.sandboxForTask(t.frameworkId, t.executorId ?? t.id, t.id);
+  for (const t of agentTasks(ctx)) if (!isTerminal(t.state)) ctx.node.sandboxForTask(t.frameworkId, t.executorId ?? t.id, t.id, t.container?.executorPid);
 }
 
 function launchSpec(call: ParsedCall<AgentCallType>, kind: LaunchSpec['kind']): LaunchSpec {
-  const b = call.body as { container_id: ContainerId; command?: LaunchSpec['command']; resources?: unknown[] };
+  const b = call.body as {
+    container_id: ContainerId;
+    command?: LaunchSpec['command'];
+    container?: { tty_info?: { window_size?: { rows?: number; columns?: number } } };
+  };
   validateContainerId(call.type.toLowerCase(), b.container_id);
   const spec: LaunchSpec = { id: b.container_id, kind };
   if (b.command) spec.command = b.command;
+  const tty = b.container?.tty_info;
+  if (tty) spec.tty = tty.window_size ? { rows: tty.window_size.rows ?? 0, columns: tty.window_size.columns ?? 0 } : {};
   return spec;
 }
 
@@ -121,14 +124,9 @@ function launch(ctx: AgentContext, requireParent: boolean): AgentReply {
 async function wait(ctx: AgentContext, type: 'WAIT_CONTAINER' | 'WAIT_NESTED_CONTAINER'): Promise<AgentReply> {
   const id = ctx.call.body.container_id as ContainerId;
   validateContainerId(type.toLowerCase(), id);
-  const c = await ctx.node.containers.wait(id);
-  const p: Record<string, unknown> = {};
-  if (c.exitStatus !== undefined) p.exit_status = c.exitStatus;
-  if (c.killed) {
-    p.state = 'TASK_KILLED';
-    p.reason = 'REASON_COMMAND_EXECUTOR_FAILED';
-  } else p.state = c.exitStatus === 0 ? 'TASK_FINISHED' : 'TASK_FAILED';
-  return ok(type, p);
+  // Only the wait status: Mesos sets a termination's state and reasons only for a container limitation.
+  const t = await ctx.node.containers.wait(id);
+  return ok(type, { exit_status: t.exitStatus });
 }
 
 function processIoRecord(stream: 'STDOUT' | 'STDERR', data: Buffer): string {
@@ -191,35 +189,10 @@ function streamOutput(ctx: AgentContext, c: Container, opts: { destroyOnEnd: boo
 export const AGENT_HANDLERS = {
   UNKNOWN: () => ({ status: 501 }),
   GET_HEALTH: () => ok('GET_HEALTH', { healthy: true }),
-  GET_FLAGS: (ctx) =>
-    ok('GET_FLAGS', {
-      flags: Object.entries({
-        attributes: ctx.node.agent.attributes.map((a) => `${a.name}:${a.text ?? a.scalar ?? ''}`).join(';'),
-        authenticate_http_readwrite: String(ctx.rt.options.credentials !== undefined),
-        containerizers: 'mesos',
-        executor_shutdown_grace_period: '5secs',
-        hostname: ctx.node.agent.hostname,
-        http_authenticators: 'basic',
-        image_providers: 'docker',
-        isolation: 'posix/cpu,posix/mem',
-        logging_level: 'INFO',
-        port: String(ctx.node.port),
-        resources: 'cpus:8;mem:32768;disk:262144;ports:[31000-32000]',
-        work_dir: ctx.node.dir,
-      }).map(([name, value]) => ({ name, value })),
-    }),
+  GET_FLAGS: (ctx) => ok('GET_FLAGS', { flags: Object.entries(ctx.node.flags()).map(([name, value]) => ({ name, value })) }),
   GET_VERSION: () => ok('GET_VERSION', { version_info: { version: '1.11.0', build_user: 'mesos-sim', git_sha: 'sim' } }),
   GET_METRICS: (ctx) => {
-    const tasks = agentTasks(ctx);
-    const count = (s: string): number => tasks.filter((t) => t.state === s).length;
-    const metrics: Record<string, number> = {
-      'slave/registered': ctx.node.agent.status === 'registered' ? 1 : 0,
-      'slave/tasks_running': count('TASK_RUNNING'),
-      'slave/tasks_killing': count('TASK_KILLING'),
-      'slave/executors_running': tasks.filter((t) => !isTerminal(t.state)).length,
-      'slave/uptime_secs': (Date.now() - Number(ctx.node.agent.registeredNs / 1_000_000n)) / 1000,
-      'containerizer/mesos/container_destroy_errors': 0,
-    };
+    const metrics = ctx.node.metrics();
     return ok('GET_METRICS', { metrics: Object.keys(metrics).sort().map((name) => ({ name, value: metrics[name] })) });
   },
   GET_LOGGING_LEVEL: (ctx) => ok('GET_LOGGING_LEVEL', { level: ctx.node.logging.level }),
@@ -247,7 +220,8 @@ export const AGENT_HANDLERS = {
           v.executor_name = `Command Executor (Task: ${c.executorId ?? ''})`;
         }
         v.container_id = containerIdJson(c.id, false);
-        v.container_status = { container_id: containerIdJson(c.id, true), ...(c.child?.pid !== undefined ? { executor_pid: c.child.pid } : {}) };
+        const pid = c.child?.pid ?? c.executorPid;
+        v.container_status = { ...(pid !== undefined ? { executor_pid: pid } : {}), container_id: containerIdJson(c.id, true) };
         return v;
       });
     return ok('GET_CONTAINERS', list.length > 0 ? { containers: list } : {});
@@ -255,7 +229,7 @@ export const AGENT_HANDLERS = {
   GET_FRAMEWORKS: (ctx) => ok('GET_FRAMEWORKS', frameworksPayload(ctx)),
   GET_EXECUTORS: (ctx) => ok('GET_EXECUTORS', executorsPayload(ctx)),
   GET_OPERATIONS: (ctx) => {
-    const ops = ctx.rt.model.operations.filter((o) => o.agentId === ctx.node.agent.id).map((o) => ({ agent_id: { value: o.agentId }, info: { type: o.type, ...o.info }, latest_status: { state: o.state }, uuid: { value: o.uuid } }));
+    const ops = ctx.rt.model.operations.filter((o) => o.agentId === ctx.node.agent.id).map(operationView);
     return ok('GET_OPERATIONS', ops.length > 0 ? { operations: ops } : {});
   },
   GET_TASKS: (ctx) => ok('GET_TASKS', tasksPayload(ctx)),
@@ -263,10 +237,9 @@ export const AGENT_HANDLERS = {
     const a = ctx.node.agent;
     const p: Record<string, unknown> = { agent_info: agentInfoView(a) };
     if (a.drain?.state === 'DRAINING' && a.status === 'registered') {
-      const cfg: Record<string, unknown> = { mark_gone: a.drain.markGone };
-      if (a.drain.maxGraceNs !== undefined) cfg.max_grace_period = nanos(a.drain.maxGraceNs);
-      p.drain_config = cfg;
-      if (a.estimatedDrainStartNs !== undefined) p.estimated_drain_start_time = nanos(a.estimatedDrainStartNs);
+      p.drain_config = drainConfigView(a.drain);
+      // `Seconds(estimatedDrainStartTime->secs())`: whole seconds, as the master shows it.
+      if (a.estimatedDrainStartNs !== undefined) p.estimated_drain_start_time = nanos((a.estimatedDrainStartNs / 1_000_000_000n) * 1_000_000_000n);
     }
     return ok('GET_AGENT', p);
   },
@@ -353,11 +326,18 @@ export async function attachContainerInput(
       failed = parsed.message;
       return;
     }
-    const io = (parsed.call.body as { process_io?: { type?: string; data?: { type?: string; data?: string } } }).process_io;
+    const io = (parsed.call.body as {
+      process_io?: { type?: string; data?: { type?: string; data?: string }; control?: { type?: string; tty_info?: { window_size?: { rows?: number; columns?: number } } } };
+    }).process_io;
     if (io?.type === 'DATA' && io.data?.type === 'STDIN') {
       const bytes = Buffer.from(io.data.data ?? '', 'base64');
-      if (bytes.length === 0) stdin?.end();
-      else stdin?.write(bytes);
+      // A zero-length DATA record is EOF only without a terminal (a terminal's EOF is the ^D the client types).
+      if (bytes.length === 0) {
+        if (!c.tty) stdin?.end();
+      } else stdin?.write(bytes);
+    } else if (io?.type === 'CONTROL' && io.control?.type === 'TTY_INFO') {
+      const size = io.control.tty_info?.window_size;
+      if (size) node.containers.resize(c, size.rows ?? 0, size.columns ?? 0);
     }
   };
   try {

@@ -10,7 +10,7 @@ import { markAgentGone, removeAgentForMaintenance, scheduleMachineReturn } from 
 import { agentsOnMachine, scheduleView, startMaintenance, statusView, stopMaintenance, updateSchedule } from '../model/maintenance';
 import { quotaView, removeQuota, rolesView, setQuota, updateQuota, updateWeights, weightsView } from '../model/quota';
 import { createVolumes, destroyVolumes, growVolume, reserve, shrinkVolume, unreserve } from '../model/reservations';
-import { envelope, envelopeParts, getAgentsJson, getExecutorsJson, getFrameworksJson, getStateJson, getTasksJson, type JsonParts } from '../model/views';
+import { envelope, envelopeParts, getAgentsJson, getExecutorsJson, getFrameworksJson, getStateJson, getTasksJson, operationView, type JsonParts } from '../model/views';
 import type { ParsedCall } from '../proto/call';
 import type { ProtoObject } from '../proto/convert';
 import type { MasterCallType } from '../proto/messages';
@@ -72,13 +72,7 @@ export const MASTER_HANDLERS = {
   GET_EXECUTORS: (ctx) => okParts('GET_EXECUTORS', getExecutorsJson(ctx.rt.model)),
   GET_TASKS: (ctx) => cached(ctx, 'GET_TASKS', () => getTasksJson(ctx.rt.model)),
   GET_OPERATIONS: (ctx) => {
-    const ops = ctx.rt.model.operations.map((o) => ({
-      agent_id: { value: o.agentId },
-      info: { type: o.type, ...o.info },
-      latest_status: { state: o.state, uuid: { value: o.uuid }, agent_id: { value: o.agentId } },
-      statuses: [{ state: o.state, uuid: { value: o.uuid }, agent_id: { value: o.agentId } }],
-      uuid: { value: o.uuid },
-    }));
+    const ops = ctx.rt.model.operations.map(operationView);
     return ok('GET_OPERATIONS', ops.length > 0 ? { operations: ops } : {});
   },
   GET_ROLES: (ctx) => ok('GET_ROLES', rolesView(ctx.rt.model)),

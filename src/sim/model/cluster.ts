@@ -3,10 +3,11 @@
  * quota, weights), shared by every simulated master. Operations on it live in drain.ts, maintenance.ts,
  * reservations.ts, quota.ts and lifecycle.ts; JSON views in views.ts.
  */
+import { createHash } from 'node:crypto';
 import type { SimClock } from '../clock';
 import { EventBus } from '../events';
 import type { Rng } from '../random';
-import { isTerminal, type Agent, type Framework, type Operation, type Task, type TaskState, type TaskStatusRecord } from './types';
+import { isTerminal, type Agent, type Framework, type Operation, type Task, type TaskContainer, type TaskState, type TaskStatusRecord } from './types';
 import type { MaintenanceState } from './maintenance';
 import { emptyMaintenance } from './maintenance';
 import { taskStatusJson, taskView, frameworkView, agentView } from './views';
@@ -28,6 +29,8 @@ export interface ModelTimings {
   agentReturnDelayMs: number;
   /** Time a stopped agent stays registered-but-disconnected before being marked unreachable (15 s × 5). */
   unreachableAfterMs: number;
+  /** How long an operator-API operation stays OPERATION_PENDING in GET_OPERATIONS. */
+  operationPendingMs: number;
 }
 
 /** Default timings. */
@@ -39,6 +42,7 @@ export const DEFAULT_TIMINGS: ModelTimings = {
   relaunchStartMs: 2000,
   agentReturnDelayMs: 5000,
   unreachableAfterMs: 75_000,
+  operationPendingMs: 500,
 };
 
 /** Hooks the HTTP layer gives the model (agent endpoints opening and closing with the agent process). */
@@ -157,11 +161,22 @@ export class Cluster {
     this.events.publish({ type: 'TASK_ADDED', build: () => ({ type: 'TASK_ADDED', task_added: { task: taskView(this, task) } }) });
   }
 
+  /**
+   * The executor container of a new task on `agent`: an id and pid derived from the task id (no draws from the
+   * seeded generator, so adding containers shifts no other seeded value) and the agent's own IP.
+   */
+  newTaskContainer(taskId: string, agent: Agent): TaskContainer {
+    const h = createHash('sha256').update(`${this.clusterId}/${taskId}`).digest();
+    h[6] = ((h[6] ?? 0) & 0x0f) | 0x40;
+    h[8] = ((h[8] ?? 0) & 0x3f) | 0x80;
+    const hex = h.subarray(0, 16).toString('hex');
+    const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    return { id, executorPid: 1000 + (h.readUInt16BE(16) % 30000), ip: agent.ip };
+  }
+
   /** Creates a TaskStatus record with a seeded uuid. */
   newStatus(state: TaskState, source: TaskStatusRecord['source'], reason?: string, message?: string): TaskStatusRecord {
-    const bytes = Buffer.alloc(16);
-    for (let i = 0; i < 16; i++) bytes[i] = Math.floor(this.rng.next() * 256);
-    const st: TaskStatusRecord = { state, timestamp: this.clock.nowSeconds(), uuid: bytes.toString('base64'), source };
+    const st: TaskStatusRecord = { state, timestamp: this.clock.nowSeconds(), uuid: this.rng.uuidBytes(), source };
     if (reason !== undefined) st.reason = reason;
     if (message !== undefined) st.message = message;
     return st;

@@ -56,7 +56,7 @@ export function killTasksForDrain(cluster: Cluster, agent: Agent): void {
     if (isTerminal(task.state)) continue;
     let grace = task.killGraceMs;
     if (maxGraceMs !== undefined && (grace === undefined || grace > maxGraceMs)) grace = maxGraceMs;
-    killTask(cluster, agent, task, grace ?? cluster.timings.defaultKillGraceMs, 'REASON_SLAVE_DRAINING');
+    killTask(cluster, agent, task, grace ?? cluster.timings.defaultKillGraceMs, 'REASON_AGENT_DRAINING');
   }
 }
 

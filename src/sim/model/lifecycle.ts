@@ -91,12 +91,12 @@ export function markUnreachable(cluster: Cluster, agentId: string): void {
     task.killing = undefined;
     const fw = cluster.frameworks.get(task.frameworkId);
     if (!isTerminal(task.state) && fw?.partitionAware) {
-      cluster.updateTask(task, 'TASK_UNREACHABLE', { reason: 'REASON_SLAVE_REMOVED', source: 'SOURCE_MASTER' });
+      cluster.updateTask(task, 'TASK_UNREACHABLE', { reason: 'REASON_AGENT_REMOVED', source: 'SOURCE_MASTER' });
       cluster.tasks.delete(task.id);
       agent.taskIds.delete(task.id);
       cluster.unreachableTasks.set(task.id, task);
     } else {
-      if (!isTerminal(task.state)) cluster.updateTask(task, 'TASK_LOST', { reason: 'REASON_SLAVE_REMOVED', source: 'SOURCE_MASTER' });
+      if (!isTerminal(task.state)) cluster.updateTask(task, 'TASK_LOST', { reason: 'REASON_AGENT_REMOVED', source: 'SOURCE_MASTER' });
       task.acknowledged = true;
       cluster.removeTask(task);
     }
@@ -215,11 +215,11 @@ export async function registerNewAgentOnMachine(cluster: Cluster, old: Agent): P
 }
 
 /**
- * START_MAINTENANCE's effect on an agent: shut down and removed; tasks TASK_LOST/REASON_SLAVE_REMOVED;
+ * START_MAINTENANCE's effect on an agent: shut down and removed; tasks TASK_LOST/REASON_AGENT_REMOVED;
  * AGENT_REMOVED published. Its machine's agent comes back after STOP_MAINTENANCE.
  */
 export function removeAgentForMaintenance(cluster: Cluster, agent: Agent): void {
-  endTasks(cluster, agent, () => 'TASK_LOST', 'REASON_SLAVE_REMOVED');
+  endTasks(cluster, agent, () => 'TASK_LOST', 'REASON_AGENT_REMOVED');
   if (!agent.processDown) stopProcess(cluster, agent);
   agent.processDown = true;
   agent.status = 'removed';
@@ -245,7 +245,7 @@ export function scheduleMachineReturn(cluster: Cluster, machines: MachineId[]): 
 
 /**
  * MARK_AGENT_GONE / drain with mark_gone: tasks TASK_GONE_BY_OPERATOR (partition-aware) or TASK_LOST with
- * REASON_SLAVE_REMOVED_BY_OPERATOR; drain and deactivation erased; the agent vanishes with no AGENT_REMOVED.
+ * REASON_AGENT_REMOVED_BY_OPERATOR; drain and deactivation erased; the agent vanishes with no AGENT_REMOVED.
  */
 export function markGone(cluster: Cluster, agent: Agent): void {
   const wasRunning = !agent.processDown;
@@ -263,7 +263,7 @@ export function markGone(cluster: Cluster, agent: Agent): void {
       cluster.tasks.delete(t.id);
     }
     agent.taskIds.clear();
-  } else endTasks(cluster, agent, (pa) => (pa ? 'TASK_GONE_BY_OPERATOR' : 'TASK_LOST'), 'REASON_SLAVE_REMOVED_BY_OPERATOR');
+  } else endTasks(cluster, agent, (pa) => (pa ? 'TASK_GONE_BY_OPERATOR' : 'TASK_LOST'), 'REASON_AGENT_REMOVED_BY_OPERATOR');
   if (wasRunning) stopProcess(cluster, agent);
   agent.processDown = true;
   agent.status = 'gone';

@@ -12,9 +12,11 @@ import {
   isPersistentVolume,
   ResourceError,
   subtractResources,
+  toEndpointFormat,
   upgradeResource,
   type Resource,
 } from './resources';
+import type { Operation } from './types';
 import type { Agent } from './types';
 import { allocatedResources } from './views';
 
@@ -49,10 +51,17 @@ function consume(cluster: Cluster, agent: Agent, consumed: Resource[], produced:
   cluster.touchAgent(agent);
 }
 
-function recordOperation(cluster: Cluster, agent: Agent, type: string, info: Record<string, unknown>): void {
-  const op = { uuid: cluster.rng.uuid(), agentId: agent.id, type, info, state: 'OPERATION_PENDING' as const };
+const endpoint = (list: Resource[]): Record<string, unknown>[] => list.map(toEndpointFormat);
+
+/**
+ * The operation the master creates for a 202 (`Master::_apply`, `protobuf::createOperation`): `info` is the
+ * `Offer.Operation` the handler built (`{type, reserve: {resources}}`, ...; resources upgraded, shown in the
+ * endpoint format), a random 16-byte UUID, no framework and no operation id; pending until the agent's update.
+ */
+function recordOperation(cluster: Cluster, agent: Agent, info: Operation['info']): void {
+  const op: Operation = { uuid: cluster.rng.uuidBytes(), agentId: agent.id, info, state: 'OPERATION_PENDING' };
   cluster.operations.push(op);
-  cluster.clock.after(500, () => {
+  cluster.clock.after(cluster.timings.operationPendingMs, () => {
     const i = cluster.operations.indexOf(op);
     if (i >= 0) cluster.operations.splice(i, 1);
   });
@@ -104,7 +113,9 @@ export function reserve(cluster: Cluster, agentId: string, rawSource: unknown[] 
     source = targets.map(popReservation);
   }
   consume(cluster, agent, source, targets);
-  recordOperation(cluster, agent, 'RESERVE', { resources: rawTargets ?? [] });
+  const reserveInfo: Record<string, unknown> = { resources: endpoint(targets) };
+  if (rawSource && rawSource.length > 0) reserveInfo.source = endpoint(source);
+  recordOperation(cluster, agent, { type: 'RESERVE', reserve: reserveInfo });
 }
 
 /**
@@ -120,7 +131,7 @@ export function unreserve(cluster: Cluster, agentId: string, raw: unknown[] | un
     if (isPersistentVolume(r)) throw new ApiError(400, 'Invalid UNRESERVE operation: A dynamically reserved persistent volume cannot be unreserved');
   }
   consume(cluster, agent, list, list.map(popReservation));
-  recordOperation(cluster, agent, 'UNRESERVE', { resources: raw ?? [] });
+  recordOperation(cluster, agent, { type: 'UNRESERVE', unreserve: { resources: endpoint(list) } });
 }
 
 /**
@@ -146,7 +157,7 @@ export function createVolumes(cluster: Cluster, agentId: string, raw: unknown[] 
     existing.add(v.disk?.persistence?.id);
   }
   consume(cluster, agent, volumes.map(withoutDisk), volumes);
-  recordOperation(cluster, agent, 'CREATE', { volumes: raw ?? [] });
+  recordOperation(cluster, agent, { type: 'CREATE', create: { volumes: endpoint(volumes) } });
 }
 
 function findVolume(agent: Agent, v: Resource): Resource | undefined {
@@ -165,7 +176,7 @@ export function destroyVolumes(cluster: Cluster, agentId: string, raw: unknown[]
     if (!found || !containsResources(agent.totalResources, [v])) throw new ApiError(400, 'Invalid DESTROY_VOLUMES operation: Persistent volumes not found');
   }
   consume(cluster, agent, volumes, volumes.map(withoutDisk));
-  recordOperation(cluster, agent, 'DESTROY', { volumes: raw ?? [] });
+  recordOperation(cluster, agent, { type: 'DESTROY', destroy: { volumes: endpoint(volumes) } });
 }
 
 /**
@@ -183,7 +194,7 @@ export function growVolume(cluster: Cluster, agentId: string | undefined, rawVol
   if (!findVolume(agent, volume) || !containsResources(agent.totalResources, [volume])) throw new ApiError(400, 'Invalid GROW_VOLUME operation: Persistent volumes not found');
   const grown: Resource = { ...volume, scalar: { value: (volume.scalar?.value ?? 0) + (addition.scalar?.value ?? 0) } };
   consume(cluster, agent, [volume, addition], [grown]);
-  recordOperation(cluster, agent, 'GROW_VOLUME', { volume: rawVolume, addition: rawAddition });
+  recordOperation(cluster, agent, { type: 'GROW_VOLUME', grow_volume: { volume: toEndpointFormat(volume), addition: toEndpointFormat(addition) } });
 }
 
 /**
@@ -200,5 +211,5 @@ export function shrinkVolume(cluster: Cluster, agentId: string | undefined, rawV
   const shrunk: Resource = { ...volume, scalar: { value: size - subtract } };
   const freed: Resource = { ...withoutDisk(volume), scalar: { value: subtract } };
   consume(cluster, agent, [volume], [shrunk, freed]);
-  recordOperation(cluster, agent, 'SHRINK_VOLUME', { volume: rawVolume, subtract: { value: subtract } });
+  recordOperation(cluster, agent, { type: 'SHRINK_VOLUME', shrink_volume: { volume: toEndpointFormat(volume), subtract: { value: subtract } } });
 }

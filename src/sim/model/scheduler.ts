@@ -61,6 +61,7 @@ export function maybeRelaunch(cluster: Cluster, fw: Framework | undefined, task:
       resources: where.resources,
       stopAfterTermMs: Math.round(cluster.rng.between(200, 4000)),
       command: task.command,
+      container: cluster.newTaskContainer(id, where.agent),
       acknowledged: false,
     };
     if (task.killGraceMs !== undefined) t.killGraceMs = task.killGraceMs;

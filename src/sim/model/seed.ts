@@ -100,6 +100,7 @@ export function makeTask(cluster: Cluster, agent: Agent, fw: Framework, k: numbe
     command: `./bin/${app} --port $PORT0`,
     acknowledged: false,
   };
+  task.container = cluster.newTaskContainer(id, agent);
   if (grace !== undefined) task.killGraceMs = grace;
   task.statuses.push(cluster.newStatus('TASK_STARTING', 'SOURCE_EXECUTOR'), cluster.newStatus('TASK_RUNNING', 'SOURCE_EXECUTOR'));
   return task;

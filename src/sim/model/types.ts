@@ -41,6 +41,16 @@ export interface TaskStatusRecord {
   message?: string;
 }
 
+/**
+ * The executor container a task runs in, as the agent merges it into each status update it forwards
+ * (`Slave::_statusUpdate`): the container id, the executor's pid, and the agent's own IP as the container's.
+ */
+export interface TaskContainer {
+  id: string;
+  executorPid: number;
+  ip: string;
+}
+
 /** A task as the master tracks it. */
 export interface Task {
   id: string;
@@ -56,6 +66,8 @@ export interface Task {
   /** How long the process takes to exit after SIGTERM, in simulated ms (seeded). */
   stopAfterTermMs: number;
   command: string;
+  /** The executor container (undefined for tasks loaded without one). */
+  container?: TaskContainer;
   labels?: { key: string; value?: string }[];
   /** True once the framework acknowledged the latest terminal update. */
   acknowledged: boolean;
@@ -143,9 +155,10 @@ export interface Framework {
 
 /** An operator-API operation (RESERVE etc.) as GET_OPERATIONS shows it while pending. */
 export interface Operation {
+  /** The operation's UUID: base64 of its 16 bytes (`bytes` in JSON). */
   uuid: string;
   agentId: string;
-  type: string;
-  info: Record<string, unknown>;
+  /** `Offer.Operation`: `{type, <kind>: {...}}` (e.g. `{type: 'RESERVE', reserve: {resources}}`). */
+  info: { type: string } & Record<string, unknown>;
   state: 'OPERATION_PENDING' | 'OPERATION_FINISHED';
 }

@@ -6,7 +6,7 @@
 import { nanos, stringifyJson } from '../json';
 import type { Cluster } from './cluster';
 import { addResources, toEndpointFormat, type Resource } from './resources';
-import { isTerminal, type Agent, type Framework, type Task, type TaskStatusRecord } from './types';
+import { isTerminal, type Agent, type DrainInfo, type Framework, type Operation, type Task, type TaskStatusRecord } from './types';
 
 const res = (list: Resource[]): Record<string, unknown>[] => list.map(toEndpointFormat);
 
@@ -45,6 +45,13 @@ export function agentHost(agent: Agent): string {
   return agent.ip.startsWith('127.') ? agent.ip : '127.0.0.1';
 }
 
+/** `DrainConfig` JSON: `mark_gone` always (it has a default), the grace period as a DurationInfo when set. */
+export function drainConfigView(drain: DrainInfo): Record<string, unknown> {
+  const config: Record<string, unknown> = { mark_gone: drain.markGone };
+  if (drain.maxGraceNs !== undefined) config.max_grace_period = nanos(drain.maxGraceNs);
+  return config;
+}
+
 /** GetAgents.Agent JSON (also the AGENT_ADDED payload). */
 export function agentView(cluster: Cluster, agent: Agent): Record<string, unknown> {
   const v: Record<string, unknown> = {
@@ -60,11 +67,7 @@ export function agentView(cluster: Cluster, agent: Agent): Record<string, unknow
   v.allocated_resources = res(allocatedResources(cluster, agent));
   v.offered_resources = [];
   v.capabilities = agent.capabilities.map((type) => ({ type }));
-  if (agent.drain) {
-    const config: Record<string, unknown> = { mark_gone: agent.drain.markGone };
-    if (agent.drain.maxGraceNs !== undefined) config.max_grace_period = nanos(agent.drain.maxGraceNs);
-    v.drain_info = { state: agent.drain.state, config };
-  }
+  if (agent.drain) v.drain_info = { state: agent.drain.state, config: drainConfigView(agent.drain) };
   if (agent.estimatedDrainStartNs !== undefined) v.estimated_drain_start_time = nanos((agent.estimatedDrainStartNs / 1_000_000_000n) * 1_000_000_000n);
   if (agent.extra) for (const [k, val] of Object.entries(agent.extra)) if (k !== 'agent_info' && !(k in v)) v[k] = val;
   return v;
@@ -89,8 +92,24 @@ export function taskStatusJson(task: Task, s: TaskStatusRecord): Record<string, 
   if (task.executorId !== undefined) v.executor_id = { value: task.executorId };
   if (s.reason !== undefined) v.reason = s.reason;
   if (s.message !== undefined) v.message = s.message;
-  if (s.state === 'TASK_RUNNING') v.container_status = { network_infos: [{ ip_addresses: [{ ip_address: '127.0.0.1' }] }] };
+  const cs = containerStatusView(task, s);
+  if (cs) v.container_status = cs;
   return v;
+}
+
+/**
+ * The `container_status` the agent merges into every update it forwards for a task's executor
+ * (`Slave::_statusUpdate`): the containerizer's status (container id, executor pid) and, as no network isolator
+ * set one, a NetworkInfo with the agent's own IP. Updates the master makes itself (SOURCE_MASTER: lost, gone,
+ * unreachable) carry none.
+ */
+export function containerStatusView(task: Task, s: TaskStatusRecord): Record<string, unknown> | undefined {
+  if (!task.container || s.source === 'SOURCE_MASTER') return undefined;
+  return {
+    network_infos: [{ ip_addresses: [{ ip_address: task.container.ip }] }],
+    executor_pid: task.container.executorPid,
+    container_id: { value: task.container.id },
+  };
 }
 
 /** Task JSON (GET_TASKS entries, TASK_ADDED payload). */
@@ -118,15 +137,16 @@ export function taskView(_cluster: Cluster, task: Task): Record<string, unknown>
 
 const q = JSON.stringify;
 
-const RUNNING_CONTAINER_STATUS = ',"container_status":{"network_infos":[{"ip_addresses":[{"ip_address":"127.0.0.1"}]}]}';
-
 /** TaskStatus JSON text, same keys and order as {@link taskStatusJson} (not cached: the task's text is). */
 function statusJson(task: Task, s: TaskStatusRecord): string {
   let out = `{"task_id":{"value":${q(task.id)}},"state":"${s.state}","source":"${s.source}","agent_id":{"value":${q(task.agentId)}},"timestamp":${q(s.timestamp)},"uuid":${q(s.uuid)}`;
   if (task.executorId !== undefined) out += `,"executor_id":{"value":${q(task.executorId)}}`;
   if (s.reason !== undefined) out += `,"reason":${q(s.reason)}`;
   if (s.message !== undefined) out += `,"message":${q(s.message)}`;
-  if (s.state === 'TASK_RUNNING') out += RUNNING_CONTAINER_STATUS;
+  if (task.container && s.source !== 'SOURCE_MASTER') {
+    const c = task.container;
+    out += `,"container_status":{"network_infos":[{"ip_addresses":[{"ip_address":${q(c.ip)}}]}],"executor_pid":${c.executorPid},"container_id":{"value":${q(c.id)}}}`;
+  }
   return `${out}}`;
 }
 
@@ -165,6 +185,19 @@ export function taskJson(cluster: Cluster, task: Task): string {
   if (task.killGraceMs !== undefined) out += `,"kill_policy":{"grace_period":{"nanoseconds":${(BigInt(Math.round(task.killGraceMs)) * 1_000_000n).toString()}}}`;
   task.jsonCache = `${out}}`;
   return task.jsonCache;
+}
+
+/**
+ * `Operation` JSON (master and agent GET_OPERATIONS): the details nested in `info` as an `Offer.Operation`, the
+ * latest status as the master created it (pending, no status uuid), the operation's uuid as base64 bytes.
+ */
+export function operationView(o: Operation): Record<string, unknown> {
+  return {
+    agent_id: { value: o.agentId },
+    info: o.info,
+    latest_status: { state: o.state, agent_id: { value: o.agentId } },
+    uuid: { value: o.uuid },
+  };
 }
 
 /** FrameworkInfo JSON. */

@@ -61,6 +61,9 @@ describe('AgentClient against the simulator', () => {
   let sim: SimCluster;
   let mesos: MasterClient;
   let entry: Agent;
+  /** Until the agent holds a WAIT for the container (a terminated standalone container answers WAIT with 404). */
+  const waiterRegistered = (c: ContainerIdInput) =>
+    until(() => (sim.runtime.agentNodes.get(idOf(entry))?.containers.get(c)?.waiters.length ?? 0) > 0, 'WAIT registered');
   let agent: AgentClient;
   let executor: string;
 
@@ -198,10 +201,11 @@ describe('AgentClient against the simulator', () => {
       await agent.launchNestedContainer({ containerId: id, command: { value: 'echo hello; exit 3' } });
       const w = await agent.waitNestedContainer({ containerId: id });
       expect(w.exit_status).toBe(768);
+      // Terminated: no longer a live container, but its exit status is kept until REMOVE.
       const listed = (await agent.getContainers({ showNested: true })).containers.map((c) => c.container_id.value);
-      expect(listed).toContain('exit-3');
+      expect(listed).not.toContain('exit-3');
+      expect((await agent.waitNestedContainer({ containerId: id })).exit_status).toBe(768);
       await agent.removeNestedContainer({ containerId: id });
-      expect((await agent.getContainers({ showNested: true })).containers.map((c) => c.container_id.value)).not.toContain('exit-3');
       await expectMesosError(agent.waitNestedContainer({ containerId: id }), 'MESOS_NOT_FOUND', 404);
     });
 
@@ -231,6 +235,7 @@ describe('AgentClient against the simulator', () => {
       expect(mine).toBeDefined();
       expect(mine?.framework_id).toBeUndefined();
       const waiting = agent.waitContainer({ containerId: id });
+      await waiterRegistered(id);
       await agent.killContainer({ containerId: id, signal: 9 });
       expect((await waiting).exit_status).toBe(9);
       await agent.removeContainer({ containerId: id });
@@ -334,8 +339,11 @@ describe('AgentClient against the simulator', () => {
       // ATTACH_CONTAINER_OUTPUT needs a container under an executor: a standalone one is a 404.
       await expectMesosError(agent.attachContainerOutput({ containerId: { value: 'solo' } }).next(), 'MESOS_NOT_FOUND', 404);
       for (const c of [id, { value: 'solo' }]) {
+        // Wait first: a terminated standalone container is gone (404), only a nested one keeps its termination.
+        const waiting = agent.waitContainer({ containerId: c });
+        await waiterRegistered(c);
         await agent.killContainer({ containerId: c });
-        await agent.waitContainer({ containerId: c });
+        expect((await waiting).exit_status).toBe(9);
         await agent.removeContainer({ containerId: c });
       }
     });

@@ -86,7 +86,7 @@ describe('SUBSCRIBE through the client', () => {
     await until(() => rec.of('HEARTBEAT').length >= 3, 'periodic heartbeats');
   });
 
-  it('DRAIN_AGENT: TASK_UPDATED TASK_KILLING then TASK_KILLED (REASON_SLAVE_DRAINING), replacements TASK_ADDED; no AGENT_REMOVED', async () => {
+  it('DRAIN_AGENT: TASK_UPDATED TASK_KILLING then TASK_KILLED (REASON_AGENT_DRAINING), replacements TASK_ADDED; no AGENT_REMOVED', async () => {
     const id = idOf(agents[0] as Agent);
     const tasks = await tasksOn(id);
     const from = rec.events.length;
@@ -96,8 +96,8 @@ describe('SUBSCRIBE through the client', () => {
       const killed = await rec.next('TASK_UPDATED', (e) => e.task_updated.status.task_id.value === task && e.task_updated.state === 'TASK_KILLED', from);
       expect(rec.events.indexOf(killing)).toBeLessThan(rec.events.indexOf(killed));
       expect(killed.task_updated.framework_id.value).toBe(framework);
-      expect(killed.task_updated.status.reason).toBe('REASON_SLAVE_DRAINING');
-      expect(killing.task_updated.status.reason).toBe('REASON_SLAVE_DRAINING');
+      expect(killed.task_updated.status.reason).toBe('REASON_AGENT_DRAINING');
+      expect(killing.task_updated.status.reason).toBe('REASON_AGENT_DRAINING');
       expect(killed.task_updated.status.agent_id?.value).toBe(id);
     }
     // Marathon replaces its killed tasks elsewhere.
@@ -118,7 +118,7 @@ describe('SUBSCRIBE through the client', () => {
     expect(removed.agent_removed.agent_id.value).toBe(idOf(a));
     for (const { task } of tasks) {
       const lost = await rec.next('TASK_UPDATED', (e) => e.task_updated.status.task_id.value === task && e.task_updated.state === 'TASK_LOST', from);
-      expect([lost.task_updated.state, lost.task_updated.status.reason]).toEqual(['TASK_LOST', 'REASON_SLAVE_REMOVED']);
+      expect([lost.task_updated.state, lost.task_updated.status.reason]).toEqual(['TASK_LOST', 'REASON_AGENT_REMOVED']);
     }
     const afterRemove = rec.events.length;
     await mesos.stopMaintenance({ machines: [machine] });

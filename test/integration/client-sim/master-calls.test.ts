@@ -405,7 +405,7 @@ describe('MasterClient against the simulator', () => {
       expect(await agentById(idOf(a))).toBeUndefined();
       const lost = (await mesos.getTasks()).completed_tasks.filter((t) => t.agent_id.value === idOf(a));
       expect(lost.map((t) => t.task_id.value).sort()).toEqual(onMachine.map((t) => t.task_id.value).sort());
-      for (const t of lost) expect([t.state, t.statuses[t.statuses.length - 1]?.reason]).toEqual(['TASK_LOST', 'REASON_SLAVE_REMOVED']);
+      for (const t of lost) expect([t.state, t.statuses[t.statuses.length - 1]?.reason]).toEqual(['TASK_LOST', 'REASON_AGENT_REMOVED']);
       await expectMesosError(mesos.startMaintenance({ machines: [machine] }), 'MESOS_BAD_REQUEST', 400, 'is not in DRAINING mode');
 
       await mesos.stopMaintenance({ machines: [machine] });

@@ -55,15 +55,21 @@ describe('agent API', () => {
     const id = { value: 'child-1', parent: { value: parent } };
     const launch = await callApi(agentUrl, { type: 'LAUNCH_NESTED_CONTAINER', launch_nested_container: { container_id: id, command: { value: 'echo hello; exit 3', environment: { variables: [{ name: 'X', type: 'VALUE', value: '1' }] } } } });
     expect(launch.status).toBe(200);
-    const again = await callApi(agentUrl, { type: 'LAUNCH_NESTED_CONTAINER', launch_nested_container: { container_id: id, command: { value: 'true' } } });
-    expect(again.status).toBe(202);
     const wait = (await callApi(agentUrl, { type: 'WAIT_NESTED_CONTAINER', wait_nested_container: { container_id: id } })).json as { wait_nested_container: { exit_status: number } };
-    expect(wait.wait_nested_container.exit_status).toBe(3 << 8);
+    expect(wait.wait_nested_container).toEqual({ exit_status: 3 << 8 });
+    // The termination is kept (Mesos checkpoints it) until REMOVE: WAIT answers it again at once.
+    const again = await callApi(agentUrl, { type: 'WAIT_NESTED_CONTAINER', wait_nested_container: { container_id: id } });
+    expect([again.status, (again.json as { wait_nested_container: unknown }).wait_nested_container]).toEqual([200, { exit_status: 3 << 8 }]);
     const kill = await callApi(agentUrl, { type: 'KILL_NESTED_CONTAINER', kill_nested_container: { container_id: id } });
     expect([kill.status, kill.text]).toEqual([404, `Container '${parent}.child-1' cannot be found (or is already killed)`]);
     expect((await callApi(agentUrl, { type: 'REMOVE_NESTED_CONTAINER', remove_nested_container: { container_id: id } })).status).toBe(200);
     const gone = await callApi(agentUrl, { type: 'WAIT_NESTED_CONTAINER', wait_nested_container: { container_id: id } });
     expect(gone.status).toBe(404);
+    // A terminated container is no longer live, so its id can be launched again.
+    const relaunch = await callApi(agentUrl, { type: 'LAUNCH_NESTED_CONTAINER', launch_nested_container: { container_id: id, command: { value: 'true' } } });
+    expect(relaunch.status).toBe(200);
+    const second = await callApi(agentUrl, { type: 'WAIT_NESTED_CONTAINER', wait_nested_container: { container_id: id } });
+    expect((second.json as { wait_nested_container: unknown }).wait_nested_container).toEqual({ exit_status: 0 });
     const orphan = await callApi(agentUrl, { type: 'LAUNCH_NESTED_CONTAINER', launch_nested_container: { container_id: { value: 'c', parent: { value: 'nope' } }, command: { value: 'true' } } });
     expect(orphan.status).toBe(400);
     const badId = await callApi(agentUrl, { type: 'LAUNCH_NESTED_CONTAINER', launch_nested_container: { container_id: { value: 'a/b', parent: { value: parent } }, command: { value: 'true' } } });
@@ -74,15 +80,22 @@ describe('agent API', () => {
     const parent = await executorContainer();
     const id = { value: 'sleeper', parent: { value: parent } };
     expect((await callApi(agentUrl, { type: 'LAUNCH_CONTAINER', launch_container: { container_id: id, command: { value: 'sleep 30' } } })).status).toBe(200);
+    const again = await callApi(agentUrl, { type: 'LAUNCH_CONTAINER', launch_container: { container_id: id, command: { value: 'true' } } });
+    expect(again.status).toBe(202);
     const rm = await callApi(agentUrl, { type: 'REMOVE_CONTAINER', remove_container: { container_id: id } });
     expect([rm.status, rm.text]).toEqual([500, 'Nested container has not terminated yet']);
+    const listed = (await callApi(agentUrl, { type: 'GET_CONTAINERS', get_containers: { show_nested: true } })).text;
+    expect(listed).toContain('"sleeper"');
     const waiting = callApi(agentUrl, { type: 'WAIT_CONTAINER', wait_container: { container_id: id } });
     expect((await callApi(agentUrl, { type: 'KILL_CONTAINER', kill_container: { container_id: id, signal: 15 } })).status).toBe(200);
-    const w = (await waiting).json as { wait_container: { exit_status: number; state: string } };
-    expect(w.wait_container.exit_status).toBe(15);
-    expect(w.wait_container.state).toBe('TASK_KILLED');
+    // Only the wait status: Mesos sets a state and reasons only when a limitation ended the container.
+    expect((await waiting).json).toEqual({ type: 'WAIT_CONTAINER', wait_container: { exit_status: 15 } });
+    // Terminated: no longer listed, but its termination stays for WAIT until REMOVE.
     const nested = (await callApi(agentUrl, { type: 'GET_CONTAINERS', get_containers: { show_nested: true } })).text;
-    expect(nested).toContain('"sleeper"');
+    expect(nested).not.toContain('"sleeper"');
+    expect((await callApi(agentUrl, { type: 'WAIT_CONTAINER', wait_container: { container_id: id } })).json).toEqual({ type: 'WAIT_CONTAINER', wait_container: { exit_status: 15 } });
+    expect((await callApi(agentUrl, { type: 'REMOVE_CONTAINER', remove_container: { container_id: id } })).status).toBe(200);
+    expect((await callApi(agentUrl, { type: 'WAIT_CONTAINER', wait_container: { container_id: id } })).status).toBe(404);
   });
 
   it('streams a nested container session as RecordIO ProcessIO records', async () => {
@@ -101,8 +114,12 @@ describe('agent API', () => {
     const out = recs.filter((r) => r.data?.type === 'STDOUT').map((r) => Buffer.from(r.data.data, 'base64').toString()).join('');
     const err = recs.filter((r) => r.data?.type === 'STDERR').map((r) => Buffer.from(r.data.data, 'base64').toString()).join('');
     expect([out, err]).toEqual(['one\n', 'two\n']);
-    const after = await callApi(agentUrl, { type: 'WAIT_CONTAINER', wait_container: { container_id: { value: 'dbg', parent: { value: parent } } } });
-    expect(after.status).toBe(404);
+    // The session's container was destroyed at EOF; its termination stays until REMOVE (how `task exec` gets its exit code).
+    const dbg = { value: 'dbg', parent: { value: parent } };
+    const after = await callApi(agentUrl, { type: 'WAIT_CONTAINER', wait_container: { container_id: dbg } });
+    expect([after.status, after.json]).toEqual([200, { type: 'WAIT_CONTAINER', wait_container: { exit_status: 0 } }]);
+    expect((await callApi(agentUrl, { type: 'REMOVE_CONTAINER', remove_container: { container_id: dbg } })).status).toBe(200);
+    expect((await callApi(agentUrl, { type: 'WAIT_CONTAINER', wait_container: { container_id: dbg } })).status).toBe(404);
   });
 
   it('attaches input and output of a running container', async () => {

@@ -135,12 +135,20 @@ describe('examples corpus', () => {
       await callApi(agentUrl, { type: 'LAUNCH_NESTED_CONTAINER', launch_nested_container: { container_id: sub.container_id, command: { value: e.call === 'KILL_NESTED_CONTAINER' ? 'sleep 30' : 'true' } } });
       if (e.call === 'REMOVE_NESTED_CONTAINER') await callApi(agentUrl, { type: 'WAIT_NESTED_CONTAINER', wait_nested_container: { container_id: sub.container_id } });
     }
+    let attached: { value: string; parent: { value: string } } | undefined;
     if (e.call === 'ATTACH_CONTAINER_OUTPUT') {
-      const id = { value: 'attach-out', parent: { value: exec } };
-      await callApi(agentUrl, { type: 'LAUNCH_NESTED_CONTAINER', launch_nested_container: { container_id: id, command: { value: 'echo out' } } });
-      body = { type: 'ATTACH_CONTAINER_OUTPUT', attach_container_output: { container_id: id } };
+      // A live container (output attaches to live containers only), ended once the attachment is in place.
+      attached = { value: 'attach-out', parent: { value: exec } };
+      await callApi(agentUrl, { type: 'LAUNCH_NESTED_CONTAINER', launch_nested_container: { container_id: attached, command: { value: 'read line' } } });
+      body = { type: 'ATTACH_CONTAINER_OUTPUT', attach_container_output: { container_id: attached } };
     }
-    const r = await callApi(agentUrl, body, headers);
+    const pending = callApi(agentUrl, body, headers);
+    if (attached) {
+      const container = sim.runtime.agentNodes.get(agentId)!.containers.get(attached)!;
+      await waitFor(() => container.outputListeners.size > 0, 'output attached');
+      await callApi(agentUrl, { type: 'KILL_NESTED_CONTAINER', kill_nested_container: { container_id: attached } });
+    }
+    const r = await pending;
     expect(isTransportRejection(r.status, r.text)).toBe(false);
     expect([200, 202]).toContain(r.status);
     if (r.status === 200 && r.json !== undefined && !e.call.includes('SESSION') && !e.call.startsWith('ATTACH')) expectEnvelope(r.json, e.call);
@@ -165,7 +173,8 @@ describe('examples corpus', () => {
       const r = await callApi(agentUrl, call === 'GET_METRICS' ? { type: call, get_metrics: {} } : { type: call });
       expect([call, r.status]).toEqual([call, 200]);
       expectEnvelope(r.json, call);
-      expect([call, r.text.includes('[]')]).toEqual([call, false]);
+      // As on the master, only the hand-written state handlers (`jsonifyGet*`) write empty arrays.
+      if (!['GET_STATE', 'GET_TASKS', 'GET_FRAMEWORKS', 'GET_EXECUTORS'].includes(call)) expect([call, r.text.includes('[]')]).toEqual([call, false]);
     }
   });
 });

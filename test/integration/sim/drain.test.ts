@@ -33,7 +33,7 @@ describe('draining (spec §4)', () => {
     for (const t of tasks) {
       expect(t.state).toBe('TASK_KILLED');
       expect(t.statuses.map((s) => s.state)).toEqual(['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_KILLED']);
-      expect(t.statuses[3]?.reason).toBe('REASON_SLAVE_DRAINING');
+      expect(t.statuses[3]?.reason).toBe('REASON_AGENT_DRAINING');
       // SIGKILL at the end of the grace period when the process outlives it (grace = min(task's, 600 s)).
       const grace = t.killGraceMs ?? 600_000;
       expect(t.statuses[3]?.message).toBe(grace <= 40_000 ? 'Command terminated with signal Killed' : 'Command terminated with signal Terminated');

@@ -63,8 +63,8 @@ describe('maintenance (spec §5)', () => {
     expect((await getAgents(sim.leader)).map(agentIdOf)).not.toContain(oldId);
     expect(events).toContain('AGENT_REMOVED');
     expect(sim.model.completedTasks.filter((t) => t.agentId === oldId).map((t) => [t.state, t.statuses.at(-1)?.reason])).toEqual([
-      ['TASK_LOST', 'REASON_SLAVE_REMOVED'],
-      ['TASK_LOST', 'REASON_SLAVE_REMOVED'],
+      ['TASK_LOST', 'REASON_AGENT_REMOVED'],
+      ['TASK_LOST', 'REASON_AGENT_REMOVED'],
     ]);
     const again = await callApi(sim.leader, start([m]));
     expect([again.status, again.text]).toEqual([400, `Machine '${JSON.stringify(m)}' is not in DRAINING mode and cannot be brought down`]);

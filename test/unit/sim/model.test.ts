@@ -71,7 +71,9 @@ describe('model rules', () => {
     expect(victim.replacedBy).toBe('');
     a1!.drain = undefined;
     a1!.deactivated = false;
-    await clock.sleep(10_000);
+    // Awaited, not slept: the retry and the start steps are chained timers, which a loaded machine delays.
+    const running = (): boolean => c.tasks.get(victim.replacedBy ?? '')?.state === 'TASK_RUNNING';
+    for (let i = 0; i < 600 && !running(); i++) await clock.sleep(100);
     expect(victim.replacedBy).toMatch(/\./);
     const replacement = c.tasks.get(victim.replacedBy!)!;
     expect([replacement.agentId, replacement.state]).toEqual([a1!.id, 'TASK_RUNNING']);
