@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { runCommand } from './cli-binary';
 import { freePort, isPortFree } from './free-port';
 import type { Postgres } from './postgres';
@@ -179,7 +180,7 @@ async function ensureNamespace(connection: Connection, namespace: string): Promi
   } catch (err) {
     if ((err as { code?: number }).code !== 5) throw err; // gRPC NOT_FOUND
     try {
-      await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: 86_400 } });
+      await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
     } catch (e) {
       if ((e as { code?: number }).code !== 6) throw e; // ALREADY_EXISTS: registered by a concurrent attempt
     }
