@@ -5,6 +5,7 @@ import type { RunPlan } from '../../workflows/plan';
 import { ClusterRegistry } from '../clusters';
 import { loadConfig } from '../config';
 import { resolveTemporalBinary } from '../temporal/cli-binary';
+import { resolveServerBinaries } from '../temporal/server-binary';
 import { startDevServer } from '../temporal/dev-server';
 import { connectClient, runUrl } from '../temporal/connection';
 import { dataDir } from '../temporal/paths';
@@ -171,6 +172,16 @@ The run refuses an Update that makes no sense in its current phase and says why;
       const started = Date.now();
       const found = await resolveTemporalBinary();
       process.stdout.write(`${found.path}\n`);
+      process.stderr.write(`(${found.source}, ${Date.now() - started} ms)\n`);
+    });
+
+  cli
+    .command('temporal-server')
+    .description('Find (TEMPORAL_SERVER_BIN + TEMPORAL_SQL_TOOL, the cache) or build the Temporal server v1.29.1 and its SQL tool; print their paths')
+    .action(async () => {
+      const started = Date.now();
+      const found = await resolveServerBinaries();
+      process.stdout.write(`${found.server}\n${found.sqlTool}\n`);
       process.stderr.write(`(${found.source}, ${Date.now() - started} ms)\n`);
     });
 
