@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config';
 import { resolveSecret } from '../config';
+import { dataConverterFor } from './codec';
 
 type TemporalConfig = Config['temporal'];
 
@@ -20,10 +21,11 @@ function tlsOptions(config: TemporalConfig) {
  * the address and how to fix it, when the server cannot be reached.
  */
 export async function connectClient(config: TemporalConfig): Promise<Client> {
+  const dataConverter = dataConverterFor(config.encryption); // a missing or bad key fails before anything connects
   const connection = await reachable(config, () =>
     Connection.connect({ address: config.address, tls: tlsOptions(config), apiKey: config.apiKey ? resolveSecret(config.apiKey) : undefined }),
   );
-  return new Client({ connection, namespace: config.namespace });
+  return new Client({ connection, namespace: config.namespace, dataConverter });
 }
 
 /** The worker's native connection to the same server; throws like {@link connectClient}. */
