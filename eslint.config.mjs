@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts', 'runbooks/**/*.ts'],
+    files: ['workflows/**/*.ts', 'runbooks/**/*.ts', 'src/observability/workflow-interceptors.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

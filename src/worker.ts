@@ -3,6 +3,8 @@ import { createActivities } from '../activities';
 import { ClusterRegistry } from './clusters';
 import { loadConfig, type Config } from './config';
 import type { Client } from '@temporalio/client';
+import { Observability } from './observability';
+import { dataConverterFor } from './temporal/codec';
 import { connectClient, connectWorker } from './temporal/connection';
 
 export interface WorkerOptions {
@@ -13,6 +15,11 @@ export interface WorkerOptions {
   taskQueue?: string;
   /** An existing Temporal client for the activities (tests); otherwise one is made from `config.temporal`. */
   client?: Client;
+  /**
+   * Logs, metrics and traces (src/observability). Default: built from `config.observability` when the worker makes
+   * its own connection (a process of its own); none when a connection is given (tests).
+   */
+  observability?: Observability;
 }
 
 export interface RunbookWorker {
@@ -30,25 +37,33 @@ export interface RunbookWorker {
  */
 export async function createRunbookWorker(options: WorkerOptions): Promise<RunbookWorker> {
   const { config } = options;
+  // Before any connection: it installs the process's Temporal Runtime (logger, SDK metrics).
+  const ownObservability = options.observability || options.connection ? undefined : await Observability.start(config);
+  const observability = options.observability ?? ownObservability;
+  const dataConverter = dataConverterFor(config.temporal.encryption);
   const ownConnection = options.connection ? undefined : await connectWorker(config.temporal);
   const connection = options.connection ?? ownConnection!;
-  const clusters = ClusterRegistry.fromConfig(config);
+  const clusters = ClusterRegistry.fromConfig(config, process.env, (cluster) => observability?.mesosObserver(cluster));
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
   // Activities that talk to the per-cluster entity workflows (schedule owner, agent lock, watcher) need a client.
-  const client = options.client ?? (await connectClient(config.temporal));
+  const client = options.client ?? (await connectClient(config.temporal, { interceptors: observability?.clientInterceptors() }));
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue,
     workflowsPath: require.resolve('../runbooks'),
     activities: createActivities({ clusters, policy: config.policy, temporal: { client, taskQueue } }),
+    ...(dataConverter ? { dataConverter } : {}),
+    ...observability?.workerOptions(),
   });
+  observability?.watchClusters(client, clusters.names());
   let running: Promise<void> | undefined;
   const run = () => {
     running ??= worker.run().finally(async () => {
       await clusters.close();
       if (!options.client) await client.connection.close();
       await ownConnection?.close();
+      await ownObservability?.close();
     });
     return running;
   };
