@@ -6,6 +6,7 @@ import { ClusterRegistry } from '../clusters';
 import { loadConfig } from '../config';
 import { resolveTemporalBinary } from '../temporal/cli-binary';
 import { resolveServerBinaries } from '../temporal/server-binary';
+import { codecServerCommand } from './codec-server';
 import { startDevServer } from '../temporal/dev-server';
 import { connectClient, runUrl } from '../temporal/connection';
 import { dataDir } from '../temporal/paths';
@@ -185,6 +186,7 @@ The run refuses an Update that makes no sense in its current phase and says why;
       process.stderr.write(`(${found.source}, ${Date.now() - started} ms)\n`);
     });
 
+  cli.addCommand(codecServerCommand(() => cli.opts().config));
   cli.addCommand(demoCommand());
   return cli;
 }

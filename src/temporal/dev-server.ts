@@ -28,6 +28,8 @@ export interface DevServerOptions {
    * `{ 'limit.historyCount.suggestContinueAsNew': 40 }` to have long-lived workflows continue as new sooner.
    */
   dynamicConfig?: Record<string, string | number | boolean>;
+  /** The codec server the Web UI calls to show encrypted payloads (`--ui-codec-endpoint`; see src/temporal/codec-server.ts). */
+  uiCodecEndpoint?: string;
 }
 
 export interface DevServer {
@@ -72,7 +74,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--db-filename', dbPath, '--namespace', namespace, '--log-level', 'warn'];
   if (uiPort === undefined) args.push('--headless');
-  else args.push('--ui-ip', ip, '--ui-port', String(uiPort));
+  else args.push('--ui-ip', ip, '--ui-port', String(uiPort), ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []));
   for (const [name, type] of Object.entries(searchAttributeCliTypes)) args.push('--search-attribute', `${name}=${type}`);
   for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
 
