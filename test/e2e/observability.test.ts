@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -98,6 +98,13 @@ describe('observability', () => {
       // The Temporal SDK's own metrics, merged into the same page.
       expect(after).toMatch(/^temporal_workflow_completed\{.*\} [1-9]/m);
       expect(after).toMatch(/^process_cpu_user_seconds_total /m);
+
+      // Every metric the Grafana dashboard (deploy/grafana) queries is served.
+      const dashboard = JSON.parse(readFileSync(path.join(root, 'deploy/grafana/dashboards/mesos-runbooks.json'), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+      const queried = new Set(dashboard.panels.flatMap((p) => p.targets.flatMap((t) => [...t.expr.matchAll(/\b(?:mesos_runbooks|temporal)_\w+/g)].map((m) => m[0]))));
+      expect(queried.size).toBeGreaterThan(10);
+      const served = new Set(`${during}\n${after}`.split('\n').map((l) => /^([a-zA-Z_:][\w:]*)[{ ]/.exec(l)?.[1]).filter(Boolean));
+      expect([...queried].filter((name) => !served.has(name))).toEqual([]);
 
       // Structured logs: JSON lines, the run's own carrying its workflow and run ids.
       const runId = (await handle.describe()).runId;
