@@ -22,7 +22,7 @@ export interface MesosTlsOptions {
  */
 export interface MesosCallEvent {
   callType: string;
-  /** The URL that answered last, without credentials. */
+  /** The origin (scheme, host, port) of the master or agent that answered last; no path, no credentials. */
   url?: string;
   status?: number;
   code?: string;
