@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,8 @@ import { parseConfig } from '../../src/config';
 import { startCluster, type SimCluster } from '../../src/sim';
 import { startPostgres, type Postgres } from '../../src/temporal/postgres';
 import { startTemporalServer, type TemporalServer } from '../../src/temporal/server';
+import { dataConverterFor } from '../../src/temporal/codec';
+import { freePort } from '../../src/temporal/free-port';
 import { startRunbook } from '../../src/temporal/start';
 import { eventually, progressUntil } from '../helpers/runbook-env';
 
@@ -24,6 +27,7 @@ interface WorkerProcess {
   child: ChildProcess;
   identity: string;
   stderr: () => string;
+  metricsUrl: string;
 }
 
 interface Run {
@@ -38,17 +42,23 @@ let server: TemporalServer;
 let sim: SimCluster;
 let client: Client;
 let clusters: ClusterRegistry;
-let configFile: string;
+let baseConfig: Record<string, unknown>;
+// Production settings: payloads encrypted (the key by reference, from the environment), metrics served.
+const workerEnv = { ...process.env, MR_STACK_PAYLOAD_KEY: randomBytes(32).toString('base64') };
+const encryption = { keyId: 'stack-1', key: { env: 'MR_STACK_PAYLOAD_KEY' } };
 const workers: WorkerProcess[] = [];
 let agents: { id: string; hostname: string }[];
 
 async function startWorker(): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [path.join(root, 'bin/mesos-runbooks.js'), '--config', configFile, 'worker'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const port = await freePort();
+  const configFile = path.join(dir, `worker-${workers.length}.json`);
+  writeFileSync(configFile, JSON.stringify({ ...baseConfig, observability: { metrics: { bindAddress: `127.0.0.1:${port}` } } }));
+  const child = spawn(process.execPath, [path.join(root, 'bin/mesos-runbooks.js'), '--config', configFile, 'worker'], { env: workerEnv, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
   await eventually('the worker process to serve', () => /worker serving task queue/.test(stderr) || child.exitCode !== null, 90_000);
   if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}: ${stderr}`);
-  const worker = { child, identity: `${child.pid}@${os.hostname()}`, stderr: () => stderr };
+  const worker = { child, identity: `${child.pid}@${os.hostname()}`, stderr: () => stderr, metricsUrl: `http://127.0.0.1:${port}/metrics` };
   workers.push(worker);
   return worker;
 }
@@ -135,11 +145,11 @@ beforeAll(async () => {
   });
   sim = await startCluster({ agents: 8, tasksPerAgent: 2, seed: 7, timeScale: 20, agentReturnDelaySeconds: 2 });
   agents = [...sim.model.agents.values()].sort((a, b) => a.seq - b.seq).map((a) => ({ id: a.id, hostname: a.hostname }));
-  const config = { temporal: { address: server.address, namespace: server.namespace, taskQueue }, clusters: { [cluster]: { masters: sim.masters } } };
-  configFile = path.join(dir, 'config.json');
-  writeFileSync(configFile, JSON.stringify(config));
-  clusters = ClusterRegistry.fromConfig(parseConfig(config));
-  client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: server.namespace });
+  baseConfig = { temporal: { address: server.address, namespace: server.namespace, taskQueue, encryption }, clusters: { [cluster]: { masters: sim.masters } } };
+  const config = parseConfig(baseConfig);
+  clusters = ClusterRegistry.fromConfig(config);
+  const dataConverter = dataConverterFor(config.temporal.encryption, workerEnv);
+  client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: server.namespace, dataConverter });
 }, 240_000);
 
 afterAll(async () => {
@@ -176,6 +186,14 @@ describe('the production stack: Temporal on PostgreSQL, two workers', () => {
     // The runs A held were finished by B.
     for (const run of early) expect(await workflowTaskWorkers(run.handle)).toEqual(new Set([a.identity, b.identity]));
     expect(b.child.exitCode).toBeNull();
+    // What the server stored is ciphertext; B's metrics count the runs it finished.
+    const completed = (await runs[0].handle.fetchHistory()).events!.find((e) => e.workflowExecutionCompletedEventAttributes)!;
+    const payload = completed.workflowExecutionCompletedEventAttributes!.result!.payloads![0];
+    expect(Buffer.from(payload.metadata!.encoding!).toString()).toBe('binary/encrypted');
+    const page = await (await fetch(b.metricsUrl)).text();
+    const finishedHere = [...page.matchAll(/^mesos_runbooks_runs_finished_total\{[^}]*outcome="completed"[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    expect(finishedHere).toBeGreaterThanOrEqual(early.length);
+    expect(page).toMatch(/^temporal_workflow_completed\{/m);
   }, 300_000);
 
   it('the server killed and started again while runs wait: the runs resume and finish, each change applied once', async () => {
