@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { resolveTemporalBinary, type ResolvedTemporalBinary } from './cli-binary';
 import { freePort, isPortFree } from './free-port';
 import { searchAttributeCliTypes } from './search-attributes';
+import { stopProcess } from './process';
 import { ensureSearchAttributes } from './register';
 
 export interface DevServerOptions {
@@ -94,7 +95,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       throw new Error(`temporal server start-dev exited with code ${exitCode} before answering; see ${logPath}`);
     }
     if (Date.now() > deadline) {
-      await stopChild(child, exited);
+      await stopProcess(child, exited);
       throw new Error(`temporal server start-dev did not answer on ${address} within ${options.readyTimeoutMs ?? 60_000} ms (${String(lastError)}); see ${logPath}`);
     }
     try {
@@ -121,14 +122,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     dbPath,
     logPath,
     startMs,
-    stop: () => stopChild(child, exited),
+    stop: () => stopProcess(child, exited),
   };
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}

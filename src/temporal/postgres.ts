@@ -1,9 +1,10 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isExecutable } from './cli-binary';
 import { freePort } from './free-port';
+import { stopProcess } from './process';
 
 export interface PostgresOptions {
   /** An empty or absent folder for the cluster's data, its socket and its log; reused (not re-initialised) when it holds one. */
@@ -107,6 +108,8 @@ export async function startPostgres(options: PostgresOptions): Promise<Postgres>
   const child = spawn(path.join(bin, 'postgres'), args, { ...asOwner, stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // SIGINT is PostgreSQL's "fast" shutdown.
+  const stopPostgres = () => stopProcess(child, exited, { signal: 'SIGINT', killAfterMs: 15_000 });
   // SQL goes on stdin, so that the generated password is never in a command line or an error message.
   const psql = (sql: string) =>
     execFileSync(path.join(bin, 'psql'), ['-h', socketDir, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qtA'], {
@@ -124,7 +127,7 @@ export async function startPostgres(options: PostgresOptions): Promise<Postgres>
       break;
     } catch {
       if (Date.now() > deadline) {
-        await stopChild(child, exited);
+        await stopPostgres();
         throw new Error(`postgres did not accept connections on 127.0.0.1:${port} within 30 s; see ${logPath}`);
       }
       await new Promise((r) => setTimeout(r, 100));
@@ -133,13 +136,6 @@ export async function startPostgres(options: PostgresOptions): Promise<Postgres>
   if (fresh) psql(`CREATE ROLE ${user} LOGIN CREATEDB PASSWORD '${password}'`);
   const version = psql('SHOW server_version').trim();
   log(`PostgreSQL ${version} ready on 127.0.0.1:${port} (data in ${pgdata})`);
-  return { host: '127.0.0.1', port, user, password, dataDir: options.dataDir, logPath, version, stop: () => stopChild(child, exited) };
+  return { host: '127.0.0.1', port, user, password, dataDir: options.dataDir, logPath, version, stop: stopPostgres };
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGINT'); // PostgreSQL's "fast" shutdown
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}

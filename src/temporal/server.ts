@@ -6,6 +6,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { runCommand } from './cli-binary';
 import { freePort, isPortFree } from './free-port';
 import type { Postgres } from './postgres';
+import { stopProcess } from './process';
 import { ensureSearchAttributes } from './register';
 import { resolveServerBinaries, type TemporalServerBinaries } from './server-binary';
 
@@ -136,10 +137,10 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
     schemaMs,
     startMs,
     async restart(how = 'SIGKILL') {
-      await stopChild(child, exited, how);
+      await stopProcess(child, exited, { signal: how, killAfterMs: 15_000 });
       await spawnServer();
     },
-    stop: () => stopChild(child, exited, 'SIGTERM'),
+    stop: () => stopProcess(child, exited, { killAfterMs: 15_000 }),
   };
   return server;
 }
@@ -152,7 +153,7 @@ async function waitReady(child: ChildProcess, address: string, namespace: string
       throw new Error(`temporal-server exited (${child.exitCode ?? child.signalCode}) before answering; see ${logPath}`);
     }
     if (Date.now() > deadline) {
-      await stopChild(child, new Promise((r) => child.once('exit', r)), 'SIGKILL');
+      await stopProcess(child, new Promise((r) => child.once('exit', r)), { signal: 'SIGKILL' });
       throw new Error(`temporal-server did not answer on ${address} within ${timeoutMs} ms (${String(lastError)}); see ${logPath}`);
     }
     try {
@@ -186,14 +187,6 @@ async function ensureNamespace(connection: Connection, namespace: string): Promi
     }
     throw new Error(`namespace ${namespace} registered; waiting for the services to see it`);
   }
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<unknown>, how: 'SIGKILL' | 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill(how);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /**
