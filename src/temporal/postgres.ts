@@ -67,6 +67,7 @@ function runAs(): { uid: number; gid: number } | undefined {
  * Starts a PostgreSQL server from Debian's packages on 127.0.0.1 only (its Unix socket in the data folder), creating
  * the cluster with `initdb` on first use: password (SCRAM) authentication over TCP, a role for Temporal with a
  * generated password and CREATEDB. Returns once it accepts connections; `stop()` shuts it down cleanly (fast mode).
+ * For tests and local stacks: `fsync=off` survives a crash of PostgreSQL or Temporal, not of the host.
  *
  * Throws when the binaries are missing, `initdb` fails, or the server does not accept connections within 30 s (the
  * message names its log).
