@@ -10,4 +10,6 @@ COPY workflows ./workflows
 COPY runbooks ./runbooks
 COPY tsconfig.json ./
 USER node
+# 9464: the worker's /metrics; 8888: mesos-runbooks codec-server; 8090: mesos-runbooks chatops (docker-compose.yml).
+EXPOSE 9464 8888 8090
 CMD ["node", "bin/mesos-runbooks.js", "worker"]

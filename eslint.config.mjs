@@ -80,7 +80,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['workflows/**/*.ts', 'runbooks/**/*.ts', 'docs/examples/**/*.ts'],
+    files: ['workflows/**/*.ts', 'runbooks/**/*.ts', 'docs/examples/**/*.ts', 'src/observability/workflow-interceptors.ts'],
     plugins: { sandbox: { rules: { imports: sandboxImports } } },
     rules: { 'sandbox/imports': 'error' },
   },

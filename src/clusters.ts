@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterConfig, Config } from './config';
 import { resolveSecret } from './config';
-import { MasterClient, type MesosClientOptions } from './mesos';
+import { MasterClient, type MesosCallObserver, type MesosClientOptions } from './mesos';
 
 /**
  * The configured clusters, each with one lazily built {@link MasterClient} (one connection pool and one remembered
@@ -15,10 +15,12 @@ export class ClusterRegistry {
   constructor(
     private readonly clusters: Record<string, ClusterConfig>,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    /** An observer of each cluster's Mesos calls (metrics, tracing; src/observability), if any. */
+    private readonly observe?: (cluster: string) => MesosCallObserver | undefined,
   ) {}
 
-  static fromConfig(config: Config, env: NodeJS.ProcessEnv = process.env): ClusterRegistry {
-    return new ClusterRegistry(config.clusters, env);
+  static fromConfig(config: Config, env: NodeJS.ProcessEnv = process.env, observe?: (cluster: string) => MesosCallObserver | undefined): ClusterRegistry {
+    return new ClusterRegistry(config.clusters, env, observe);
   }
 
   names(): string[] {
@@ -40,7 +42,8 @@ export class ClusterRegistry {
         message: `cluster: unknown cluster '${cluster}' (configured: ${this.names().join(', ') || 'none'})`,
       });
     }
-    const client = new MasterClient(clientOptions(config, this.env));
+    const observer = this.observe?.(cluster);
+    const client = new MasterClient({ ...clientOptions(config, this.env), ...(observer ? { observer } : {}) });
     this.clients.set(cluster, client);
     return client;
   }

@@ -3,6 +3,8 @@ import { createActivities } from '../activities';
 import { ClusterRegistry } from './clusters';
 import { loadConfig, type Config } from './config';
 import type { Client } from '@temporalio/client';
+import { Observability } from './observability';
+import { dataConverterFor } from './temporal/codec';
 import { connectClient, connectWorker } from './temporal/connection';
 
 export interface WorkerOptions {
@@ -15,6 +17,11 @@ export interface WorkerOptions {
   client?: Client;
   /** Another workflow bundle entry (tests with runbooks of their own); default runbooks/index.ts. */
   workflowsPath?: string;
+  /**
+   * Logs, metrics and traces (src/observability). Default: built from `config.observability` when the worker makes
+   * its own connection (a process of its own); none when a connection is given (tests).
+   */
+  observability?: Observability;
 }
 
 export interface RunbookWorker {
@@ -32,25 +39,46 @@ export interface RunbookWorker {
  */
 export async function createRunbookWorker(options: WorkerOptions): Promise<RunbookWorker> {
   const { config } = options;
-  const ownConnection = options.connection ? undefined : await connectWorker(config.temporal);
-  const connection = options.connection ?? ownConnection!;
-  const clusters = ClusterRegistry.fromConfig(config);
+  const dataConverter = dataConverterFor(config.temporal.encryption); // a missing or bad key fails first
+  // Before any connection: it installs the process's Temporal Runtime (logger, SDK metrics).
+  const ownObservability = options.observability || options.connection ? undefined : await Observability.start(config);
+  const observability = options.observability ?? ownObservability;
+  let ownConnection: NativeConnection | undefined;
+  let ownClient: Client | undefined;
+  let worker: Worker;
+  let client: Client;
+  const clusters = ClusterRegistry.fromConfig(config, process.env, (cluster) => observability?.mesosObserver(cluster));
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
-  // Activities that talk to the per-cluster entity workflows (schedule owner, agent lock, watcher) need a client.
-  const client = options.client ?? (await connectClient(config.temporal));
-  const worker = await Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue,
-    workflowsPath: options.workflowsPath ?? require.resolve('../runbooks'),
-    activities: createActivities({ clusters, policy: config.policy, temporal: { client, taskQueue } }),
-  });
+  try {
+    ownConnection = options.connection ? undefined : await connectWorker(config.temporal);
+    const connection = options.connection ?? ownConnection!;
+    // Activities that talk to the per-cluster entity workflows (schedule owner, agent lock, watcher) need a client.
+    ownClient = options.client ? undefined : await connectClient(config.temporal, { interceptors: observability?.clientInterceptors() });
+    client = options.client ?? ownClient!;
+    worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue,
+      workflowsPath: options.workflowsPath ?? require.resolve('../runbooks'),
+      activities: createActivities({ clusters, policy: config.policy, temporal: { client, taskQueue } }),
+      ...(dataConverter ? { dataConverter } : {}),
+      ...observability?.workerOptions(),
+    });
+  } catch (err) {
+    // Nothing this call opened may keep the process alive (e.g. the metrics server when the server is unreachable).
+    await ownClient?.connection.close();
+    await ownConnection?.close();
+    await ownObservability?.close();
+    throw err;
+  }
+  observability?.watchClusters(client, clusters.names());
   let running: Promise<void> | undefined;
   const run = () => {
     running ??= worker.run().finally(async () => {
       await clusters.close();
       if (!options.client) await client.connection.close();
       await ownConnection?.close();
+      await ownObservability?.close();
     });
     return running;
   };

@@ -8,6 +8,8 @@ import { CONTROL_ACTIONS, failureMessage, failureType, type ControlAction, type 
 import { resolveTemporalBinary } from '../temporal/cli-binary';
 import { connectClient } from '../temporal/connection';
 import { RunbookClient, RunbookInputError } from '../temporal/control';
+import { resolveServerBinaries } from '../temporal/server-binary';
+import { codecServerCommand } from './codec-server';
 import { startDevServer } from '../temporal/dev-server';
 import { dataDir } from '../temporal/paths';
 import { createRunbookWorker, serveUntilSignalled } from '../worker';
@@ -238,6 +240,17 @@ The run refuses a message that makes no sense in its current phase and says why;
       process.stderr.write(`(${found.source}, ${Date.now() - started} ms)\n`);
     });
 
+  cli
+    .command('temporal-server')
+    .description('Find (TEMPORAL_SERVER_BIN + TEMPORAL_SQL_TOOL, the cache) or build the Temporal server v1.29.1 and its SQL tool; print their paths')
+    .action(async () => {
+      const started = Date.now();
+      const found = await resolveServerBinaries();
+      process.stdout.write(`${found.server}\n${found.sqlTool}\n`);
+      process.stderr.write(`(${found.source}, ${Date.now() - started} ms)\n`);
+    });
+
+  cli.addCommand(codecServerCommand(() => cli.opts().config));
   cli.addCommand(demoCommand());
   return cli;
 }

@@ -46,6 +46,26 @@ export const ClusterSchema = z
   .strict();
 export type ClusterConfig = z.infer<typeof ClusterSchema>;
 
+const keyId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a key id is 1-64 letters, digits, ".", "_" or "-" (it is written into every payload)');
+
+/**
+ * Payload encryption (src/temporal/codec.ts): the active key encrypts, every listed key decrypts, so a rotation adds a
+ * new active key and moves the old one to `decryptOnlyKeys`. Keys by reference only: 32 bytes as hex or base64.
+ */
+export const EncryptionSchema = z
+  .object({
+    keyId,
+    key: SecretRefSchema,
+    decryptOnlyKeys: z.array(z.object({ keyId, key: SecretRefSchema }).strict()).default([]),
+  })
+  .strict()
+  .superRefine((e, ctx) => {
+    const ids = [e.keyId, ...e.decryptOnlyKeys.map((k) => k.keyId)];
+    ids.forEach((id, i) => {
+      if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: i === 0 ? ['keyId'] : ['decryptOnlyKeys', i - 1, 'keyId'], message: `key id '${id}' is listed twice` });
+    });
+  });
+
 export const TemporalSchema = z
   .object({
     address: z.string().min(1).default('127.0.0.1:7233'),
@@ -55,6 +75,8 @@ export const TemporalSchema = z
     apiKey: SecretRefSchema.optional(),
     /** Web UI base URL, for links in progress lines and chat messages. */
     uiUrl: z.string().url().optional(),
+    /** Encrypt payloads (worker and clients); absent = plain JSON payloads. */
+    encryption: EncryptionSchema.optional(),
   })
   .strict();
 
@@ -81,6 +103,53 @@ export const PolicySchema = z
   .strict();
 export type PolicyConfig = z.infer<typeof PolicySchema>;
 
+const bindAddress = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'a bind address is host:port, e.g. 127.0.0.1:9464 or 0.0.0.0:9464')
+  .refine((a) => Number(a.slice(a.lastIndexOf(':') + 1)) <= 65535, { message: 'the port is 0-65535' });
+
+/** Prometheus metrics, OpenTelemetry traces and structured logs (src/observability/, docs/production.md). */
+export const ObservabilitySchema = z
+  .object({
+    metrics: z
+      .object({
+        /** Where the worker serves `GET /metrics`: its own metrics and the Temporal SDK's runtime metrics together. */
+        bindAddress,
+        /** Where the SDK's own exporter listens (it is read and merged into /metrics); default 127.0.0.1 and a free port. */
+        sdkBindAddress: bindAddress.optional(),
+        /** Also report the cluster-wide gauges (waits, leases), read from the entity workflows at each scrape. */
+        clusterGauges: z.boolean().default(true),
+      })
+      .strict()
+      .optional(),
+    tracing: z
+      .object({
+        /** OTLP/HTTP traces endpoint, e.g. http://otel-collector:4318/v1/traces. */
+        otlpEndpoint: z.string().url().refine((u) => /^https?:\/\//.test(u), { message: 'an OTLP endpoint starts with http:// or https://' }),
+        /** Extra headers for the collector (e.g. an API key), each by reference. */
+        headers: z.record(z.string().min(1), SecretRefSchema).default({}),
+        serviceName: z.string().min(1).default('mesos-runbooks-worker'),
+      })
+      .strict()
+      .optional(),
+    logging: z
+      .object({
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+      })
+      .strict()
+      .default({ level: 'info' }),
+  })
+  .strict();
+
+/** `mesos-runbooks codec-server`: decodes and encodes payloads for the Web UI (src/temporal/codec-server.ts). */
+export const CodecServerSchema = z
+  .object({
+    bindAddress: bindAddress.default('127.0.0.1:8888'),
+    /** Origins allowed to call it (CORS): the Web UI's, e.g. http://localhost:8080. */
+    corsOrigins: z.array(z.string().url().refine((u) => new URL(u).origin === u.replace(/\/$/, ''), { message: 'an origin is scheme://host[:port], no path' })).default([]),
+  })
+  .strict();
+
 const clusterName = z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'cluster names are lower-case letters, digits, "_", "." and "-"');
 
 export const ConfigSchema = z
@@ -90,6 +159,8 @@ export const ConfigSchema = z
       message: 'define at least one cluster, e.g. clusters: { default: { masters: [http://127.0.0.1:5050] } }',
     }),
     policy: PolicySchema.default(PolicySchema.parse({})),
+    observability: ObservabilitySchema.default(ObservabilitySchema.parse({})),
+    codecServer: CodecServerSchema.default(CodecServerSchema.parse({})),
   })
   .strict();
 

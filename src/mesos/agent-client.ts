@@ -67,7 +67,7 @@ export class AgentClient {
       ...(opts.credentials ? { credentials: opts.credentials } : {}),
       ...(opts.tls ? { tls: opts.tls } : {}),
     });
-    this.caller = new Caller(this.transport, this.codec, (out) => this.send(out), opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.caller = new Caller(this.transport, this.codec, (out) => this.send(out), opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, opts.observer);
   }
 
   private async send(out: Outgoing): Promise<HttpResponse> {

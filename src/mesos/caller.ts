@@ -5,9 +5,10 @@
 import { z } from 'zod';
 import type { MesosCall } from './calls/common';
 import { Messages, type Codec } from './codec';
-import { MesosError, safeUrl } from './errors';
+import { isMesosError, MesosError, safeUrl } from './errors';
 import { safeParseInPlace } from './fast-parse';
 import { allocateBody } from './json';
+import type { MesosCallEvent, MesosCallObserver } from './options';
 import { RecordIODecoder, RecordIOError, DEFAULT_MAX_RECORD_BYTES } from './recordio';
 import { responseField } from './response-kinds';
 import type { HttpResponse, Transport } from './transport';
@@ -80,7 +81,33 @@ export class Caller {
     private readonly codec: Codec,
     private readonly sendFn: SendFn,
     private readonly defaultTimeoutMs: number,
+    private readonly observer?: MesosCallObserver,
   ) {}
+
+  /** Runs one call, reporting it to the observer (if any) when it ends. */
+  private async observed<T>(callType: string, run: (seen: { url?: string; status?: number }) => Promise<T>): Promise<T> {
+    const observer = this.observer;
+    if (!observer) return run({});
+    const seen: { url?: string; status?: number } = {};
+    const startedAt = Date.now();
+    const t0 = performance.now();
+    const report = (event: MesosCallEvent) => {
+      try {
+        observer(event);
+      } catch {
+        // an observer never breaks a call
+      }
+    };
+    try {
+      const value = await run(seen);
+      report({ callType, ...seen, startedAt, durationMs: performance.now() - t0 });
+      return value;
+    } catch (e) {
+      const failure = isMesosError(e) ? { code: e.code, status: e.status ?? seen.status, url: e.url ?? seen.url } : { code: 'ERROR', ...seen };
+      report({ callType, ...failure, startedAt, durationMs: performance.now() - t0 });
+      throw e;
+    }
+  }
 
   private headers(): Record<string, string> {
     return { 'Content-Type': this.codec.contentType, Accept: this.codec.accept, 'Accept-Encoding': 'gzip' };
@@ -101,16 +128,19 @@ export class Caller {
     schema: S,
     opts?: CallOptions & { longPoll?: boolean; read?: boolean },
   ): Promise<z.output<S>> {
-    const res = await this.sendFn({
-      callType: call.type,
-      body: this.codec.encode(call),
-      headers: this.headers(),
-      timeoutMs: this.timeout(opts, opts?.longPoll === true),
-      read: opts?.read ?? true,
-      ...(opts?.signal ? { signal: opts.signal } : {}),
+    return this.observed(call.type, async (seen) => {
+      const res = await this.sendFn({
+        callType: call.type,
+        body: this.codec.encode(call),
+        headers: this.headers(),
+        timeoutMs: this.timeout(opts, opts?.longPoll === true),
+        read: opts?.read ?? true,
+        ...(opts?.signal ? { signal: opts.signal } : {}),
+      });
+      Object.assign(seen, { url: safeUrl(res.url), status: res.status });
+      const bytes = await this.transport.readBody(res);
+      return decodeEnvelope(this.codec, call.type, bytes, schema, res.url);
     });
-    const bytes = await this.transport.readBody(res);
-    return decodeEnvelope(this.codec, call.type, bytes, schema, res.url);
   }
 
   /**
@@ -119,15 +149,18 @@ export class Caller {
    * @throws MesosError as the routing layer.
    */
   async empty(call: MesosCall, opts?: CallOptions): Promise<void> {
-    const res = await this.sendFn({
-      callType: call.type,
-      body: this.codec.encode(call),
-      headers: this.headers(),
-      timeoutMs: this.timeout(opts, false),
-      read: false,
-      ...(opts?.signal ? { signal: opts.signal } : {}),
+    return this.observed(call.type, async (seen) => {
+      const res = await this.sendFn({
+        callType: call.type,
+        body: this.codec.encode(call),
+        headers: this.headers(),
+        timeoutMs: this.timeout(opts, false),
+        read: false,
+        ...(opts?.signal ? { signal: opts.signal } : {}),
+      });
+      Object.assign(seen, { url: safeUrl(res.url), status: res.status });
+      await this.transport.readBody(res);
     });
-    await this.transport.readBody(res);
   }
 
   /**

@@ -4,7 +4,7 @@
  */
 export { MasterClient } from './master-client';
 export { AgentClient, agentUrlFromEntry, type AttachContainerInputOptions, type OutputChunk } from './agent-client';
-export type { MesosClientOptions, AgentClientOptions, MesosCredentials, MesosTlsOptions } from './options';
+export type { MesosClientOptions, AgentClientOptions, MesosCredentials, MesosTlsOptions, MesosCallEvent, MesosCallObserver } from './options';
 export { DEFAULT_TIMEOUT_MS, DEFAULT_MAX_REDIRECTS, MesosClientOptionsSchema, AgentClientOptionsSchema } from './options';
 export { MesosError, isMesosError, MESOS_ERROR_CODES, RETRYABLE_BY_CODE, type MesosErrorCode } from './errors';
 export { encodeRecord, RecordIODecoder, decodeRecordIO, RecordIOError, DEFAULT_MAX_RECORD_BYTES } from './recordio';

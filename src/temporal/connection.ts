@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ClientInterceptors } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config';
 import { resolveSecret } from '../config';
+import { dataConverterFor } from './codec';
 
 type TemporalConfig = Config['temporal'];
 
@@ -19,11 +20,12 @@ function tlsOptions(config: TemporalConfig) {
  * A client connection to the configured Temporal server (TLS and API key by reference, resolved here). Throws, naming
  * the address and how to fix it, when the server cannot be reached.
  */
-export async function connectClient(config: TemporalConfig): Promise<Client> {
+export async function connectClient(config: TemporalConfig, extra: { interceptors?: ClientInterceptors } = {}): Promise<Client> {
+  const dataConverter = dataConverterFor(config.encryption); // a missing or bad key fails before anything connects
   const connection = await reachable(config, () =>
     Connection.connect({ address: config.address, tls: tlsOptions(config), apiKey: config.apiKey ? resolveSecret(config.apiKey) : undefined }),
   );
-  return new Client({ connection, namespace: config.namespace });
+  return new Client({ connection, namespace: config.namespace, dataConverter, ...(extra.interceptors ? { interceptors: extra.interceptors } : {}) });
 }
 
 /** The worker's native connection to the same server; throws like {@link connectClient}. */

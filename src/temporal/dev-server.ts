@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { resolveTemporalBinary, type ResolvedTemporalBinary } from './cli-binary';
 import { freePort, isPortFree } from './free-port';
 import { searchAttributeCliTypes } from './search-attributes';
+import { stopProcess } from './process';
 import { ensureSearchAttributes } from './register';
 
 export interface DevServerOptions {
@@ -28,6 +29,8 @@ export interface DevServerOptions {
    * `{ 'limit.historyCount.suggestContinueAsNew': 40 }` to have long-lived workflows continue as new sooner.
    */
   dynamicConfig?: Record<string, string | number | boolean>;
+  /** The codec server the Web UI calls to show encrypted payloads (`--ui-codec-endpoint`; see src/temporal/codec-server.ts). */
+  uiCodecEndpoint?: string;
 }
 
 export interface DevServer {
@@ -72,7 +75,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--db-filename', dbPath, '--namespace', namespace, '--log-level', 'warn'];
   if (uiPort === undefined) args.push('--headless');
-  else args.push('--ui-ip', ip, '--ui-port', String(uiPort));
+  else args.push('--ui-ip', ip, '--ui-port', String(uiPort), ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []));
   for (const [name, type] of Object.entries(searchAttributeCliTypes)) args.push('--search-attribute', `${name}=${type}`);
   for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
 
@@ -101,7 +104,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       throw new Error(`temporal server start-dev exited with code ${exitCode} before answering; see ${logPath}`);
     }
     if (Date.now() > deadline) {
-      await stopChild(child, exited);
+      await stopProcess(child, exited);
       throw new Error(`temporal server start-dev did not answer on ${address} within ${options.readyTimeoutMs ?? 60_000} ms (${String(lastError)}); see ${logPath}`);
     }
     try {
@@ -128,14 +131,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     dbPath,
     logPath,
     startMs,
-    stop: () => stopChild(child, exited),
+    stop: () => stopProcess(child, exited),
   };
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
