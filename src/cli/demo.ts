@@ -108,8 +108,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     say(`    npx mesos-runbooks start drainAgent -i '${nextInput}' --watch`);
     say(`  from any folder:  export MESOS_RUNBOOKS_CONFIG=${configFile}`);
     say('  the temporal CLI:');
+    // The README's examples take agent-3 and agent-4; this one the last agent.
+    const viaTemporal = hostnames.at(-1) ?? next;
     say(
-      `    ${server.binary.path} workflow start --address ${server.address} --task-queue ${config.temporal.taskQueue} --type drainAgent --workflow-id ${runbookWorkflowId('drainAgent', 'default', hostnames[2] ?? next)} --input '${JSON.stringify({ hostname: hostnames[2] ?? next, reason: 'from the temporal CLI', maxGracePeriodSeconds: 5 })}'`,
+      `    ${server.binary.path} workflow start --address ${server.address} --task-queue ${config.temporal.taskQueue} --type drainAgent --workflow-id ${runbookWorkflowId('drainAgent', 'default', viaTemporal)} --input '${JSON.stringify({ hostname: viaTemporal, reason: 'from the temporal CLI', maxGracePeriodSeconds: 5 })}'`,
     );
     say('Press Ctrl-C to stop.');
     await new Promise<void>((resolve) => {
