@@ -4,21 +4,7 @@
  * task, the one after which DRAINED is near. Pure; best effort: polling stays authoritative.
  */
 
-/** Mesos's terminal task states (include/mesos/v1/mesos.proto `TaskState`, `protobuf::isTerminalState`). */
-export const TERMINAL_TASK_STATES: ReadonlySet<string> = new Set([
-  'TASK_FINISHED',
-  'TASK_FAILED',
-  'TASK_KILLED',
-  'TASK_LOST',
-  'TASK_ERROR',
-  'TASK_DROPPED',
-  'TASK_GONE',
-  'TASK_GONE_BY_OPERATOR',
-]);
-
-export function isTerminalTaskState(state: string | undefined): boolean {
-  return state !== undefined && TERMINAL_TASK_STATES.has(state);
-}
+import { isTerminalTaskState } from '../agents/vocabulary';
 
 export interface TaskRef {
   taskId: string;
