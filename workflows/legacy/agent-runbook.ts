@@ -2,7 +2,7 @@ import { ApplicationFailure, upsertSearchAttributes } from '@temporalio/workflow
 import type { AgentSummary, PreflightReport } from '../../activities/types';
 import { SearchAttributes } from '../../src/temporal/search-attributes';
 import type { RunControl } from './control';
-import { withAgentLease } from './leases';
+import { withAgentLease } from '../leases';
 import { failedChecks } from './plan';
 import type { ProgressTracker } from './progress';
 
