@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
+import { installConciseRuntime } from '../../src/temporal/logger';
 
 // Determinism: every saved history replays against today's workflow code. A change that would break running
 // workflows fails here; guard it with patched() and re-record (test/replay/record-histories.ts).
@@ -17,6 +18,14 @@ const cases = dirs.flatMap((dir) => {
 });
 
 describe('replay of saved histories', () => {
+  beforeAll(() => {
+    try {
+      installConciseRuntime({ level: 'WARN', coreLevel: 'ERROR' }); // not the bundler's and worker's INFO lines
+    } catch {
+      // installed by an earlier test file of this jest worker process
+    }
+  });
+
   it('has histories of every runbook, from before the kit and from now', () => {
     expect(dirs.every((d) => existsSync(path.join(d, 'workflow-ids.json')))).toBe(true);
     for (const dir of dirs) {
