@@ -231,6 +231,7 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
 
   /** Marks the step that was running when the run stopped. */
   private markStopped(err: unknown): void {
+    if (this.progress.snapshot.wait) this.progress.waitEnded('aborted', { reason: stopReason(err) });
     const running = this.progress.snapshot.steps.find((st) => st.status === 'running');
     if (!running) return;
     if (err instanceof RunAborted || isCancellation(err)) this.progress.fail(running.name, stopReason(err));
