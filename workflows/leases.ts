@@ -54,9 +54,13 @@ export async function withAgentLease<T>(opts: AgentLeaseOptions, fn: () => Promi
 
   // From here on the lock may hold something for this run (even if the acquire fails or is cancelled midway).
   let mayHold = true;
-  const releaseAll = () => CancellationScope.nonCancellable(() => releaseAgentLease({ ...ref, agentIds: opts.agentIds }));
+  const keys = opts.agentIds.join(', ');
+  const releaseAll = () =>
+    CancellationScope.nonCancellable(() => releaseAgentLease.executeWithOptions({ summary: `release the lease on ${keys} (agent-lock/${opts.cluster})` }, [{ ...ref, agentIds: opts.agentIds }]));
   try {
-    const answer = await acquireAgentLease({ ...ref, runbook: opts.runbook, agentIds: opts.agentIds, wait: opts.wait });
+    const answer = await acquireAgentLease.executeWithOptions({ summary: `take the lease on ${keys} (agent-lock/${opts.cluster})` }, [
+      { ...ref, runbook: opts.runbook, agentIds: opts.agentIds, wait: opts.wait },
+    ]);
     if (answer.granted) granted = true;
     else if (!answer.queued) {
       mayHold = false;

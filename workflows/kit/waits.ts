@@ -64,6 +64,6 @@ export class ConditionWaits {
   /** Removes the wait from the watcher (also when the run is being cancelled). */
   async cancel(cluster: string, waitId: string): Promise<void> {
     this.resolutions.delete(waitId);
-    await CancellationScope.nonCancellable(() => cancelWait({ cluster, waitId }));
+    await CancellationScope.nonCancellable(() => cancelWait.executeWithOptions({ summary: `stop waiting (cluster-watcher/${cluster})` }, [{ cluster, waitId }]));
   }
 }
