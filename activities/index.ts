@@ -11,6 +11,8 @@ import { createWatchActivities } from './watch';
 export interface ActivityDeps {
   clusters: ClusterRegistry;
   policy: Config['policy'];
+  /** A rehearsal's speed: runs' own timers go this much faster (default 1). */
+  timeScale?: number;
   /** A Temporal client and the task queue, for activities that talk to the per-cluster entity workflows. */
   temporal: { client: Client; taskQueue: string };
 }

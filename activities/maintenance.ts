@@ -10,17 +10,19 @@ import type { AgentSummary, MachineMaintenance, MachineRef, StepOutcome } from '
 export interface MaintenanceActivityDeps {
   clusters: ClusterRegistry;
   policy: PolicyConfig;
+  /** How much faster than real time runs' own timers go (a rehearsal's speed; 1 in production). */
+  timeScale?: number;
 }
 
 /**
  * Activities of the maintenance sequence (mesos-semantics.md §10): preflight, START/STOP_MAINTENANCE with
  * read-decide-write, finding the agent that returns on a machine, and the diagnosis of a stuck drain.
  */
-export function createMaintenanceActivities({ clusters, policy }: MaintenanceActivityDeps) {
+export function createMaintenanceActivities({ clusters, policy, timeScale }: MaintenanceActivityDeps) {
   return {
     /**
      * The approval policy of a runbook, from the worker's configuration (never from a run's input): the general
-     * rules, overridden by the runbook's own entry under `policy.runbooks`.
+     * rules, overridden by the runbook's own entry under `policy.runbooks`; and, in a rehearsal, its time scale.
      */
     async approvalPolicy(input: { runbook: string }): Promise<ApprovalPolicy> {
       const own = policy.runbooks[input.runbook] ?? {};
@@ -29,6 +31,7 @@ export function createMaintenanceActivities({ clusters, policy }: MaintenanceAct
         alwaysRequireApproval: policy.alwaysRequireApproval.includes(input.runbook),
         fourEyes: own.fourEyes ?? policy.fourEyes,
         requiredApprovals: own.requiredApprovals ?? policy.requiredApprovals,
+        ...(timeScale !== undefined && timeScale !== 1 ? { timeScale } : {}),
       };
     },
 

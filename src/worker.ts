@@ -17,6 +17,8 @@ export interface WorkerOptions {
   client?: Client;
   /** Another workflow bundle entry (tests with runbooks of their own); default runbooks/index.ts. */
   workflowsPath?: string;
+  /** A rehearsal's speed: the runs' own timers (deadlines, work durations, soaks) go this much faster (default 1). */
+  timeScale?: number;
   /**
    * Logs, metrics and traces (src/observability). Default: built from `config.observability` when the worker makes
    * its own connection (a process of its own); none when a connection is given (tests).
@@ -60,7 +62,7 @@ export async function createRunbookWorker(options: WorkerOptions): Promise<Runbo
       namespace: config.temporal.namespace,
       taskQueue,
       workflowsPath: options.workflowsPath ?? require.resolve('../runbooks'),
-      activities: createActivities({ clusters, policy: config.policy, temporal: { client, taskQueue } }),
+      activities: createActivities({ clusters, policy: config.policy, temporal: { client, taskQueue }, ...(options.timeScale ? { timeScale: options.timeScale } : {}) }),
       ...(dataConverter ? { dataConverter } : {}),
       ...observability?.workerOptions(),
     });

@@ -44,12 +44,28 @@ export interface ControlAck {
  * - `alwaysRequireApproval`: the configuration forces approval, whatever the input says.
  * - `fourEyes`: the run's initiator may not approve it.
  * - `requiredApprovals`: how many distinct approvers each approval needs (default 1).
+ * - `timeScale`: how much faster than real time the run's own timers run (waits' deadlines, work durations, soaks):
+ *   1 in production; a rehearsal's `--speed` (docs/rehearsal.md). Comes with the policy, from the worker.
  */
 export interface ApprovalPolicy {
   approvers: string[];
   alwaysRequireApproval: boolean;
   fourEyes: boolean;
   requiredApprovals: number;
+  timeScale?: number;
+}
+
+/** What a child run (one a parent run started: the fleet runbook's per-machine runs) signals its parent at its end. */
+export interface ChildEnded {
+  /** The parent's key of the child (e.g. the machine's hostname). */
+  key: string;
+  workflowId: string;
+  runbook: string;
+  outcome: 'done' | 'failed' | 'aborted' | 'cancelled';
+  /** The child's result when done. */
+  result?: unknown;
+  failureType?: string;
+  message?: string;
 }
 
 /** An approval given to a run, recorded in its progress. */

@@ -7,7 +7,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ScheduleChange, ScheduleChangeResult } from '../maintenance/schedule-change';
 import type { ConditionMetInput, RegisterWaits, CancelWaitInput, ResolvedInput, Wait } from '../convergence/protocol';
 import { WatchMessages } from '../convergence/protocol';
-import type { ControlAck, ControlInputs } from './control';
+import type { ChildEnded, ControlAck, ControlInputs } from './control';
 import type { AcquireRequest, AcquireResult, AgentLockState, ReleaseRequest } from './lock';
 import type { Progress } from './progress';
 
@@ -32,6 +32,8 @@ export const controlSignals = {
   extend: defineSignal<[ControlInputs['extend']]>('extend'),
   skip: defineSignal<[ControlInputs['skip']]>('skip'),
 } as const;
+/** A child run's end, signalled to the parent run that started it (its input's `parent`). */
+export const childEndedSignal = defineSignal<[ChildEnded]>('childEnded');
 /** The run's progress: phase, steps, current wait, allowed actions, events. */
 export const progressQuery = defineQuery<Progress>('progress');
 

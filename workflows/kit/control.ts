@@ -116,6 +116,15 @@ export class RunControl {
     this.refreshActions();
   }
 
+  /**
+   * A duration of the run's own (a wait's deadline, a work duration, a soak) on the run's clock: divided by the
+   * rehearsal's time scale (1 in production).
+   */
+  scaled(ms: number): number {
+    const scale = this.policy.timeScale ?? 1;
+    return scale === 1 ? ms : Math.max(1, Math.round(ms / scale));
+  }
+
   /** True once an abort was asked. */
   get abortRequested(): boolean {
     return this.abortRequest !== undefined;
@@ -170,6 +179,7 @@ export class RunControl {
     await this.checkpoint();
     this.awaitingCompletion = true;
     this.completion = undefined;
+    if (maxMs !== undefined) maxMs = this.scaled(maxMs);
     this.progress.waitStarted('operator', what, maxMs === undefined ? undefined : new Date(Date.now() + maxMs).toISOString());
     this.refreshActions();
     const over = () => this.completion !== undefined || this.abortRequested;
@@ -199,12 +209,12 @@ export class RunControl {
     const interactive = spec.interactive !== false && !compensating;
     if (!compensating) await this.checkpoint();
     const what = spec.what ?? describeCondition(spec.condition);
-    let deadline = Date.now() + spec.timeoutMs;
+    let deadline = Date.now() + this.scaled(spec.timeoutMs);
     const w: ActiveWait = { skippable: (spec.skippable ?? true) && interactive, stuck: false };
     if (interactive) this.activeWait = w;
     this.progress.waitStarted(spec.waitKind ?? 'mesos', what, new Date(deadline).toISOString());
     this.refreshActions();
-    let waitId: string | undefined = await this.waits.register(spec.cluster, spec.condition, `wait up to ${duration(spec.timeoutMs / 1000)} for ${what}`);
+    let waitId: string | undefined = await this.waits.register(spec.cluster, spec.condition, `wait up to ${duration(this.scaled(spec.timeoutMs) / 1000)} for ${what}`);
     const seconds = () => this.progress.waitedSeconds;
     const end = <R extends ConditionWaitResult>(result: R, extra: { by?: string; reason?: string } = {}): R => {
       this.progress.waitEnded(result.outcome, extra);
@@ -226,7 +236,7 @@ export class RunControl {
         if (!compensating) this.throwIfAborted();
         if (w.skip) return end({ outcome: 'skipped', reason: w.skip.reason, by: w.skip.by, seconds: seconds() }, { by: w.skip.by, reason: w.skip.reason });
         if (w.extend) {
-          deadline = Math.max(deadline, Date.now()) + w.extend.minutes * 60_000;
+          deadline = Math.max(deadline, Date.now()) + this.scaled(w.extend.minutes * 60_000);
           this.progress.waitExtended(w.extend.minutes, new Date(deadline).toISOString(), w.extend.by);
           w.extend = undefined;
           w.stuck = false;

@@ -1,6 +1,6 @@
-import { CancellationScope, isCancellation, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, getExternalWorkflowHandle, isCancellation, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { z } from 'zod';
-import { failureDetail, failureMessage, failureType, runbookFailure, type ApprovalPolicy, type PlannedStep, type PreflightCheck, type RunOutcome, type RunPlan } from '../../src/contracts';
+import { childEndedSignal, failureDetail, failureMessage, failureType, runbookFailure, type ApprovalPolicy, type ChildEnded, type PlannedStep, type PreflightCheck, type RunOutcome, type RunPlan } from '../../src/contracts';
 import { duration } from '../../src/progress/time';
 import { SearchAttributes } from '../../src/temporal/search-attributes';
 import { withAgentLease } from '../leases';
@@ -99,7 +99,7 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
     if (pre.failure || !pre.subject) {
       const failure = pre.failure ?? { type: 'PREFLIGHT_FAILED' as const, message: `${def.name} preflight failed: ${failedChecks(pre.checks)}` };
       progress.fail('preflight', failedChecks(pre.checks) || failure.message, failure.type);
-      this.end('failed', failure.message);
+      await this.end('failed', failure.message, { failureType: failure.type, message: failure.message });
       throw runbookFailure(failure.type, failure.message, [pre.checks]);
     }
     def.subject.tag(pre.subject);
@@ -111,14 +111,18 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
         for (const s of this.steps) await this.runStep(s);
         return def.result(this.ctx);
       });
-      this.end('done', 'every step done');
+      await this.end('done', 'every step done', { result });
       return result;
     } catch (err) {
       this.markStopped(err);
       this.control.finish();
       const report = await CancellationScope.nonCancellable(() => this.compensate(stopReason(err)));
-      this.end(err instanceof RunAborted ? 'aborted' : isCancellation(err) ? 'cancelled' : 'failed', `${stopReason(err)}; compensation: ${summarizeCompensation(report)}`);
-      throw afterCompensation(def.name, err, report);
+      const failure = afterCompensation(def.name, err, report);
+      await this.end(err instanceof RunAborted ? 'aborted' : isCancellation(err) ? 'cancelled' : 'failed', `${stopReason(err)}; compensation: ${summarizeCompensation(report)}`, {
+        failureType: failureType(failure),
+        message: failureMessage(failure),
+      });
+      throw failure;
     }
   }
 
@@ -305,10 +309,23 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
     return { runbook: def.name, dryRun: true, cluster: input.cluster, target: ctx.target, checks: pre.checks, steps, ready };
   }
 
-  private end(outcome: RunOutcome, summary: string): void {
+  /** The run is over: the phase, the last event, and the parent run told (when a parent started it). */
+  private async end(outcome: Exclude<RunOutcome, 'planned'>, summary: string, detail: { result?: unknown; failureType?: string; message?: string } = {}): Promise<void> {
     this.control.finish();
     this.progress.setPhase(outcome);
     this.progress.emit({ kind: 'runEnded', outcome, summary });
+    const parent = this.input.parent;
+    if (!parent) return;
+    const info = workflowInfo();
+    const ended: ChildEnded = { key: parent.key, workflowId: info.workflowId, runbook: this.def.name, outcome, ...detail };
+    await CancellationScope.nonCancellable(async () => {
+      try {
+        await getExternalWorkflowHandle(parent.workflowId).signal(childEndedSignal, ended);
+      } catch (err) {
+        // The parent is gone (terminated, or ended meanwhile): nobody to tell.
+        this.progress.note(`could not tell the parent run ${parent.workflowId} that this run ended: ${failureMessage(err)}`);
+      }
+    });
   }
 }
 

@@ -22,6 +22,11 @@ export function commonFields(reasonHint: string) {
     initiator: z.string({ error: 'must be a string' }).min(1).optional(),
     /** A change ticket, recorded as the `Ticket` search attribute. */
     ticket: z.string({ error: 'must be a string' }).min(1).optional(),
+    /** Set by a parent run (the fleet runbook) that started this one: the run signals it `childEnded` at its end. */
+    parent: z
+      .object({ workflowId: z.string({ error: 'must be the parent workflow id' }).min(1), key: z.string({ error: 'must be the key the parent gave' }).min(1) }, { error: 'must be {workflowId, key}' })
+      .strict()
+      .optional(),
   };
 }
 

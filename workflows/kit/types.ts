@@ -13,6 +13,7 @@ export interface CommonInput {
   requireApproval: boolean;
   ticket?: string;
   initiator?: string;
+  parent?: { workflowId: string; key: string };
 }
 
 /** What a step's code sees: the run, its input and subject, and what earlier steps learnt (`facts`). */
