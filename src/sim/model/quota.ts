@@ -34,7 +34,10 @@ function toMap(raw: unknown): ScalarMap {
   return out;
 }
 
-/** Resources a role consumes: allocations of its frameworks' tasks plus its reservations. */
+/**
+ * Resources a role consumes (Mesos ≥ 1.10 "consumed quota"): its reservations (and its children's), used or not, plus
+ * the unreserved resources its frameworks' tasks hold (reserved ones already count as reservations).
+ */
 export function roleConsumption(cluster: Cluster, role: string): ScalarMap {
   const out: ScalarMap = {};
   const add = (r: Resource): void => {
@@ -43,9 +46,9 @@ export function roleConsumption(cluster: Cluster, role: string): ScalarMap {
   for (const t of cluster.tasks.values()) {
     if (isTerminal(t.state)) continue;
     const fw = cluster.frameworks.get(t.frameworkId);
-    if (fw && (fw.role === role || fw.role.startsWith(`${role}/`))) t.resources.forEach(add);
+    if (fw && (fw.role === role || fw.role.startsWith(`${role}/`))) t.resources.filter((r) => r.reservations.length === 0).forEach(add);
   }
-  for (const a of cluster.registeredAgents()) for (const r of a.totalResources) if (reservedRole(r) === role) add(r);
+  for (const a of cluster.registeredAgents()) for (const r of a.totalResources) if (reservedRole(r) === role || reservedRole(r).startsWith(`${role}/`)) add(r);
   return out;
 }
 
