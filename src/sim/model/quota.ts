@@ -2,26 +2,16 @@
  * Quota, weights and roles (spec §7).
  */
 import type { Cluster } from './cluster';
+import { roleError } from '../../resources/quota';
 import { ApiError } from './errors';
 import { reservedRole, scalarSum, toEndpointFormat, type Resource } from './resources';
 import { isTerminal } from './types';
 
+export { roleError };
+
 type ScalarMap = Record<string, number>;
 const MAX_MB = 1024 * 1024 * 1024 * 1024; // 1 exabyte in MB
 const MAX_OTHER = 1e12;
-
-/** `roles::validate`: the reason a role name is invalid, or undefined. */
-export function roleError(role: string): string | undefined {
-  if (role === '') return 'Empty role name is invalid';
-  if (role.startsWith('/') || role.endsWith('/')) return `Role '${role}' cannot start or end with a slash`;
-  if (role.includes('//')) return `Role '${role}' cannot contain '//'`;
-  if (/\s/.test(role)) return `Role '${role}' cannot contain whitespace`;
-  for (const part of role.split('/')) {
-    if (part === '.' || part === '..' || part === '*') return `Role '${role}' cannot contain '${part}' as a component`;
-    if (part.startsWith('-')) return `Role '${role}' cannot start with '-'`;
-  }
-  return undefined;
-}
 
 function fmt(m: ScalarMap): string {
   const keys = Object.keys(m).sort();

@@ -3,6 +3,7 @@
  * contains) over it, conversion from the legacy input format, and the endpoint format written in responses
  * (src/common/resources_utils.cpp `convertResourceFormat(..., ENDPOINT)`).
  */
+import { canonical } from '../../resources/view';
 
 /** A reservation (ReservationInfo). */
 export interface Reservation {
@@ -119,16 +120,6 @@ function indivisible(r: Resource): boolean {
 function identity(r: Resource): string {
   if (r.reservations.length === 0 && r.disk === undefined && r.provider_id === undefined && r.shared === undefined) return `${r.name}\u0000${r.type}`;
   return canonical([r.name, r.type, r.reservations, r.disk ?? null, r.provider_id ?? null, r.shared ? 'shared' : null]);
-}
-
-/** JSON with object keys sorted, so equal messages compare equal whatever order their fields came in. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(typeof v === 'bigint' ? v.toString() : v);
 }
 
 /** Adds `b` into the list `a` (a new list), merging resources of the same identity. */

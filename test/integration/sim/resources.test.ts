@@ -97,11 +97,11 @@ describe('volumes as the master checks them (spec §6: validation.cpp, the alloc
   });
   afterEach(() => sim.stop());
   const call = (type: string, sub: Record<string, unknown>) => callApi(sim.leader, { type, [type.toLowerCase()]: { agent_id: { value: agentId }, ...sub } });
+  type Res = { scalar: { value: number }; disk?: { persistence?: { id: string } } };
   const volumesOf = async () =>
-    (await getAgents(sim.leader))
-      .find((a) => agentIdOf(a) === agentId)!
-      .total_resources.filter((r: { disk?: { persistence?: unknown } }) => r.disk?.persistence)
-      .map((r: { scalar: { value: number }; disk: { persistence: { id: string } } }) => `${r.disk.persistence.id}:${r.scalar.value}`);
+    ((await getAgents(sim.leader)).find((a) => agentIdOf(a) === agentId)!.total_resources as Res[])
+      .filter((r) => r.disk?.persistence)
+      .map((r) => `${r.disk!.persistence!.id}:${r.scalar.value}`);
 
   it('a task using a volume: DESTROY is 400 "Persistent volumes in use", GROW and SHRINK are 409; once it ends they pass', async () => {
     expect((await call('RESERVE_RESOURCES', { resources: [disk(200, 'dev')] })).status).toBe(202);
