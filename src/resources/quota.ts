@@ -73,13 +73,12 @@ export interface QuotaChange {
   text: string;
 }
 
-/** The roles whose config differs from what GET_QUOTA shows (in input order), each with its old config. */
-export function quotaChanges(current: QuotaConfigView[], entries: QuotaEntry[]): QuotaChange[] {
+/** The roles whose config differs from what GET_QUOTA shows (in the order given), each with its old config. */
+export function quotaChanges(current: QuotaConfigView[], wanted: QuotaConfigView[]): QuotaChange[] {
   const out: QuotaChange[] = [];
-  for (const e of entries) {
-    const to = configOf(e);
-    const from = current.find((c) => c.role === e.role) ?? { role: e.role, guarantees: {}, limits: {} };
-    if (!sameConfig(from, to)) out.push({ role: e.role, from, to, text: `${e.role}: ${describeConfig(from)} → ${describeConfig(to)}` });
+  for (const to of wanted) {
+    const from = current.find((c) => c.role === to.role) ?? { role: to.role, guarantees: {}, limits: {} };
+    if (!sameConfig(from, to)) out.push({ role: to.role, from, to, text: `${to.role}: ${describeConfig(from)} → ${describeConfig(to)}` });
   }
   return out;
 }

@@ -10,7 +10,7 @@
  * refined (hierarchical) reservations and other roles are left alone.
  */
 import { formatAmount, round3, sameAmount, type ResourceName } from './amounts';
-import { dynamicReservation, free, isPlainRoot, reservedOnlyTo, toWire, type AgentResources, type Chunk } from './view';
+import { dynamicReservation, free, isPlainRoot, reservedOnlyTo, toWire, type AgentResources, type Chunk, type WireResource } from './view';
 
 export interface ReservationWant {
   role: string;
@@ -25,8 +25,8 @@ export interface ReservationWant {
 
 /** One Operator API call the change needs. */
 export type ReservationCall =
-  | { kind: 'reserve'; resources: Record<string, unknown>[]; source?: Record<string, unknown>[]; what: string }
-  | { kind: 'unreserve'; resources: Record<string, unknown>[]; what: string };
+  | { kind: 'reserve'; resources: WireResource[]; source?: WireResource[]; what: string }
+  | { kind: 'unreserve'; resources: WireResource[]; what: string };
 
 export interface ReservationDecision {
   name: ResourceName;

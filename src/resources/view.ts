@@ -5,7 +5,11 @@
  * Small and JSON-safe (it goes into workflow histories). Pure, types only from src/mesos: decisions, conditions,
  * preflight checks and activities share it.
  */
-import type { Agent, GetOperations, Resource } from '../mesos';
+import { isTerminalTaskState } from '../agents/vocabulary';
+import type { Agent, GetOperations, Resource, ResourceInput, Task } from '../mesos';
+
+/** A resource as a call writes it. */
+export type WireResource = ResourceInput;
 import { round3 } from './amounts';
 
 /** A reservation as Mesos's refined format writes it (`Resource.reservations[]`). */
@@ -155,10 +159,10 @@ export function free(c: Chunk): number {
 }
 
 /** A chunk as a call names it (refined reservations only), with `amount` in place of its own. */
-export function toWire(c: Pick<Chunk, 'name' | 'reservations' | 'disk' | 'shared' | 'providerId'>, amount: number): Record<string, unknown> {
-  const out: Record<string, unknown> = { name: c.name, type: 'SCALAR', scalar: { value: round3(amount) } };
+export function toWire(c: Pick<Chunk, 'name' | 'reservations' | 'disk' | 'shared' | 'providerId'>, amount: number): WireResource {
+  const out: WireResource = { name: c.name, type: 'SCALAR', scalar: { value: round3(amount) } };
   if (c.reservations.length > 0) out.reservations = c.reservations.map((x) => ({ ...x }));
-  if (c.disk !== undefined) out.disk = JSON.parse(JSON.stringify(c.disk)) as unknown;
+  if (c.disk !== undefined) out.disk = JSON.parse(JSON.stringify(c.disk)) as Record<string, unknown>;
   if (c.shared) out.shared = {};
   if (c.providerId !== undefined) out.provider_id = { value: c.providerId };
   return out;
@@ -199,4 +203,37 @@ export function canonical(v: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(typeof v === 'bigint' ? v.toString() : v);
+}
+
+/** A task that holds some of an agent's resources, for messages ("in use by web.1 (marathon)"). */
+export interface HoldingTask {
+  taskId: string;
+  name: string;
+  frameworkId: string;
+  state: string;
+}
+
+/**
+ * The live tasks on `agentId` that hold any of `resources` (the same identity: name, reservations, disk, shared), from
+ * GET_TASKS `tasks`. Terminal tasks hold nothing.
+ */
+export function tasksHolding(tasks: readonly Task[], agentId: string, resources: readonly WireResource[]): HoldingTask[] {
+  const wanted = new Set(resources.map((r) => chunkOf({ reservations: [], ...r } as Resource)).filter((c): c is Omit<Chunk, 'allocated'> => c !== undefined).map(identityOf));
+  const out: HoldingTask[] = [];
+  for (const t of tasks) {
+    if (t.agent_id?.value !== agentId || isTerminalTaskState(t.state)) continue;
+    const holds = t.resources.some((r) => {
+      const c = chunkOf(r);
+      return c !== undefined && wanted.has(identityOf(c));
+    });
+    if (holds) out.push({ taskId: t.task_id.value, name: t.name, frameworkId: t.framework_id.value, state: t.state });
+  }
+  return out;
+}
+
+/** `web.1a2b (framework F, TASK_RUNNING)`, a few, then `and N more`. */
+export function describeTasks(tasks: HoldingTask[], max = 5): string {
+  if (tasks.length === 0) return 'no live task holds them now (they were released meanwhile, or offers held them)';
+  const shown = tasks.slice(0, max).map((t) => `${t.taskId} (framework ${t.frameworkId}, ${t.state})`);
+  return `${shown.join(', ')}${tasks.length > max ? ` and ${tasks.length - max} more` : ''}`;
 }

@@ -5,7 +5,7 @@
  * resizes, creates or destroys twice.
  */
 import { formatAmount, round3, sameAmount } from './amounts';
-import { dynamicReservation, free, reservedOnlyTo, roleOf, toWire, type AgentResources, type Chunk } from './view';
+import { dynamicReservation, free, reservedOnlyTo, roleOf, toWire, type AgentResources, type Chunk, type WireResource } from './view';
 
 export interface VolumeRef {
   role: string;
@@ -40,9 +40,9 @@ function volumeProblems(v: Chunk | undefined, ref: VolumeRef, res: AgentResource
 
 export type ResizeDecision =
   | { kind: 'done'; sizeMb: number; note: string }
-  | { kind: 'grow'; sizeMb: number; by: number; volume: Record<string, unknown>; addition: Record<string, unknown>; note: string }
-  | { kind: 'shrink'; sizeMb: number; by: number; volume: Record<string, unknown>; note: string }
-  | { kind: 'refuse'; sizeMb?: number; problems: string[]; inUse?: boolean };
+  | { kind: 'grow'; sizeMb: number; by: number; volume: WireResource; addition: WireResource; note: string }
+  | { kind: 'shrink'; sizeMb: number; by: number; volume: WireResource; note: string }
+  | { kind: 'refuse'; sizeMb?: number; problems: string[]; inUse?: boolean; volume?: WireResource };
 
 /**
  * GROW_VOLUME or SHRINK_VOLUME for the difference to `targetSizeMb`, or nothing when the volume is at it. Refused
@@ -57,7 +57,7 @@ export function decideResize(res: AgentResources, capabilities: string[], want: 
   const size = v.amount;
   const target = round3(want.targetSizeMb);
   if (sameAmount(size, target)) return { kind: 'done', sizeMb: size, note: `volume ${want.persistenceId} is already ${mb(size)}` };
-  if (problems.length > 0) return { kind: 'refuse', sizeMb: size, problems };
+  if (problems.length > 0) return { kind: 'refuse', sizeMb: size, problems, volume: toWire(v, size) };
   if (!capabilities.includes('RESIZE_VOLUME')) problems.push(`agent ${res.agentId} lacks the RESIZE_VOLUME capability (Mesos ≥ 1.7 agents have it)`);
   const inUse = v.allocated > 0;
   if (inUse) problems.push(`volume ${want.persistenceId} is in use by a task on agent ${res.agentId}: Mesos resizes only a volume no task holds`);
@@ -71,13 +71,13 @@ export function decideResize(res: AgentResources, capabilities: string[], want: 
     if (v.source.type !== 'MOUNT' && available < by) {
       problems.push(`growing by ${mb(by)} needs that much disk reserved exactly as the volume (${v.reservations.map((r) => `${r.role}${r.principal ? `/${r.principal}` : ''}`).join(' > ')}) on the same disk and free: ${mb(available)} is (reserve more with updateReservations)`);
     }
-    if (problems.length > 0) return { kind: 'refuse', sizeMb: size, problems, inUse };
+    if (problems.length > 0) return { kind: 'refuse', sizeMb: size, problems, inUse, volume };
     return { kind: 'grow', sizeMb: size, by, volume, addition: toWire(disk, by), note: `GROW_VOLUME ${want.persistenceId} by ${mb(by)}: ${mb(size)} → ${mb(target)}` };
   }
   const by = round3(size - target);
   if (v.source.type === 'MOUNT') problems.push(`volume ${want.persistenceId} is on a MOUNT disk: Mesos does not shrink volumes on MOUNT disks`);
   if (!(target > 0)) problems.push('targetSizeMb: a volume stays above 0 MB (destroy it with persistentVolume state "absent")');
-  if (problems.length > 0) return { kind: 'refuse', sizeMb: size, problems, inUse };
+  if (problems.length > 0) return { kind: 'refuse', sizeMb: size, problems, inUse, volume };
   return { kind: 'shrink', sizeMb: size, by, volume, note: `SHRINK_VOLUME ${want.persistenceId} by ${mb(by)}: ${mb(size)} → ${mb(target)}` };
 }
 
@@ -93,10 +93,10 @@ export type CreateDecision = {
   /** The volume already exists as wanted. */
   present: boolean;
   /** Disk to RESERVE for the role first (absent: enough is reserved, or the volume exists). */
-  reserve?: Record<string, unknown>[];
+  reserve?: WireResource[];
   reserveNote?: string;
   /** The CREATE_VOLUMES volume. */
-  volume: Record<string, unknown>;
+  volume: WireResource;
   problems: string[];
   note: string;
 };
@@ -163,7 +163,7 @@ export function decideCreate(res: AgentResources, want: VolumeWant): CreateDecis
 
 export type DestroyDecision =
   | { kind: 'absent'; note: string }
-  | { kind: 'destroy'; volume: Record<string, unknown>; sizeMb: number; inUse: boolean; note: string };
+  | { kind: 'destroy'; volume: WireResource; sizeMb: number; inUse: boolean; note: string };
 
 /** DESTROY_VOLUMES of the volume, or nothing when it is absent; `inUse` when a task holds it (Mesos refuses then). */
 export function decideDestroy(res: AgentResources, ref: VolumeRef): DestroyDecision {
