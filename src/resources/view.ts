@@ -61,7 +61,8 @@ export interface AgentResources {
 
 /** The reservation stack of a resource, from the refined `reservations` or the legacy `role` + `reservation`. */
 export function reservationsOf(r: Resource): Reservation[] {
-  if (r.reservations.length > 0) return r.reservations.map((x) => clean(x as Reservation));
+  const refined = r.reservations ?? [];
+  if (refined.length > 0) return refined.map((x) => clean(x as Reservation));
   if (r.role !== undefined && r.role !== '*') {
     const legacy: Reservation = { type: r.reservation ? 'DYNAMIC' : 'STATIC', role: r.role };
     if (r.reservation?.principal !== undefined) legacy.principal = r.reservation.principal;
