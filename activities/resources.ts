@@ -69,7 +69,9 @@ export function createResourceActivities({ clusters }: ResourceActivityDeps) {
         if (decision.calls.length === 0) return already(decision.summary);
         for (const call of decision.calls) {
           if (call.kind === 'reserve') {
-            await sending(master, input.agentId, call.what, call.source ?? call.resources, () =>
+            // What a RESERVE consumes: its source, else the same resources one reservation down (the unreserved pool).
+            const consumed = call.source ?? call.resources.map((r) => ({ ...r, reservations: (r.reservations ?? []).slice(0, -1) }));
+            await sending(master, input.agentId, call.what, consumed, () =>
               master.reserveResources({ agentId: input.agentId, resources: call.resources, ...(call.source ? { source: call.source } : {}) }),
             );
           } else {
