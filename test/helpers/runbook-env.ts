@@ -85,15 +85,21 @@ export async function runbookEnv(simOptions: SimOptions, options: RunbookEnvOpti
 /**
  * Plan = run: plans `input`, checks the plan changed nothing (the audit log), runs the same input, and checks that the
  * plan names the run's steps in order with the same skip decisions (a step decided at run time may go either way).
- * Returns the plan, the run's progress and its result.
+ * `during` drives the run meanwhile (approvals). Returns the plan, the run's progress and its result.
  */
-export async function planThenRun(env: RunbookEnv, runbook: string, input: Record<string, unknown>, options: { ready?: boolean } = {}): Promise<{ plan: RunPlan; progress: Progress; result: unknown }> {
+export async function planThenRun(
+  env: RunbookEnv,
+  runbook: string,
+  input: Record<string, unknown>,
+  options: { ready?: boolean; during?: (handle: WorkflowHandle) => Promise<void> } = {},
+): Promise<{ plan: RunPlan; progress: Progress; result: unknown }> {
   const before = env.sim.audit().length;
   const plan = await env.runbooks.plan(runbook, { cluster: env.cluster, ...input });
   expect(env.sim.audit().length).toBe(before);
   expect(plan.ready).toBe(options.ready ?? true);
   const run = await env.runbooks.start(runbook, { cluster: env.cluster, ...input }, { idSuffix: uniqueName('run') });
   const handle = env.client.workflow.getHandle(run.workflowId);
+  await options.during?.(handle);
   const result = await handle.result();
   const progress = await handle.query<Progress>('progress');
   expect(plan.steps.map((s) => s.name)).toEqual(progress.steps.map((s) => s.name));

@@ -30,11 +30,16 @@ export function step<C extends RunContext, R = undefined>(spec: StepSpec<C, R>):
 }
 
 /**
- * The same step, skipped with the reason whenever `why(ctx)` gives one (before the step's own decision): e.g. a drain
- * step of a runbook whose agent the master no longer lists.
+ * The same step, skipped with the reason whenever `why(ctx)` gives one, without its read (there may be nothing to
+ * read) and before its own decision: e.g. a drain step of a runbook whose agent the master no longer lists.
  */
 export function skipWhen<C extends RunContext>(s: StepSpec<C>, why: (ctx: C) => string | undefined): StepSpec<C> {
-  return { ...s, skip: (ctx, state) => why(ctx) ?? s.skip?.(ctx, state) };
+  const read = s.read;
+  return {
+    ...s,
+    ...(read ? { read: (ctx: C) => (why(ctx) !== undefined ? Promise.resolve(undefined) : read(ctx)) } : {}),
+    skip: (ctx, state) => why(ctx) ?? s.skip?.(ctx, state),
+  };
 }
 
 /**
