@@ -74,7 +74,7 @@ describe('quota and weights', () => {
       await (await env.start('updateQuota', { quotas: [{ role: 'q-e', limits: { cpus: 2 } }], reason: 'before' })).result();
       const handle = await env.start('updateQuota', { quotas: [{ role: 'q-e', limits: { cpus: 6 } }], requireApproval: true, reason: 'abort me' });
       await progressUntil(handle, (p) => p.phase === 'awaiting approval');
-      env.sim.setFault({ rules: [{ calls: ['GET_QUOTA'], api: 'master', latencyMs: 3000 }] });
+      env.sim.setFault({ rules: [{ calls: ['GET_QUOTA'], api: 'master', latencyMs: 5000 }] });
       try {
         await env.runbooks.approve(handle.workflowId, { reason: 'ok' });
         await progressUntil(handle, (p) => p.wait?.kind === 'mesos', 45_000);
@@ -134,7 +134,7 @@ describe('quota and weights', () => {
     it('an abort before the weights are read back puts them back (a role that had none gets 1: Mesos cannot unset)', async () => {
       const handle = await env.start('updateWeights', { weights: [{ role: 'w-d', weight: 3 }], requireApproval: true, reason: 'abort me' });
       await progressUntil(handle, (p) => p.phase === 'awaiting approval');
-      env.sim.setFault({ rules: [{ calls: ['GET_WEIGHTS'], api: 'master', latencyMs: 3000 }] });
+      env.sim.setFault({ rules: [{ calls: ['GET_WEIGHTS'], api: 'master', latencyMs: 5000 }] });
       try {
         await env.runbooks.approve(handle.workflowId, { reason: 'ok' });
         await progressUntil(handle, (p) => p.wait?.kind === 'mesos', 45_000);
