@@ -23,14 +23,7 @@ const SHOWN_TASKS = 10;
  * the agent to re-register before it runs the step again; it is never reported as missing.
  */
 export function createAgentActivities({ clusters }: AgentActivityDeps) {
-  /** The registered agent, or a failure: `AGENT_RECOVERING` while it re-registers, `AGENT_GONE` once it is gone. */
-  async function registeredAgent(cluster: string, agentId: string): Promise<Agent> {
-    const view = await clusters.master(cluster).getAgents();
-    const found = lookupAgent(view, { agentId }, cluster);
-    if (found.kind === 'found') return found.agent;
-    if (found.kind === 'recovering') throw recovering(found.agentId, found.message);
-    throw runbookFailure('AGENT_GONE', `agent '${agentId}' is no longer registered in cluster '${cluster}'`);
-  }
+  const registeredAgent = async (cluster: string, agentId: string): Promise<Agent> => registeredIn(await clusters.master(cluster).getAgents(), cluster, agentId);
 
   return {
     /**
@@ -120,6 +113,17 @@ export function agentState(view: AgentsView, agentId: string): AgentState {
   const agent = view.agents.find((a) => a.agent_info.id?.value === agentId);
   if (agent) return { registered: true, recovering: false, agent: summarizeAgent(agent) };
   return { registered: false, recovering: (view.recovered_agents ?? []).some((a) => a.id?.value === agentId) };
+}
+
+/**
+ * The registered agent of a GET_AGENTS answer, or a failure: `AGENT_RECOVERING` while it re-registers after a
+ * failover (the kit waits, then runs the step again), `AGENT_GONE` once it is gone.
+ */
+export function registeredIn(view: AgentsView, cluster: string, agentId: string): Agent {
+  const found = lookupAgent(view, { agentId }, cluster);
+  if (found.kind === 'found') return found.agent;
+  if (found.kind === 'recovering') throw recovering(found.agentId, found.message);
+  throw runbookFailure('AGENT_GONE', `agent '${agentId}' is no longer registered in cluster '${cluster}'`);
 }
 
 /** The failure of a step on an agent that re-registers after a failover: the kit waits for it, then retries. */

@@ -3,9 +3,12 @@ import type { ClusterRegistry } from '../src/clusters';
 import type { Config } from '../src/config';
 import { createAgentLockActivities } from './agent-lock';
 import { createAgentActivities } from './agents';
+import { createImageActivities } from './images';
 import { createMaintenanceActivities } from './maintenance';
 import { createMaintenanceScheduleActivities } from './maintenance-schedule';
 import { createPreflightActivities } from './preflight';
+import { createQuotaActivities } from './quota';
+import { createResourceActivities } from './resources';
 import { createWatchActivities } from './watch';
 
 export interface ActivityDeps {
@@ -26,6 +29,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createMaintenanceScheduleActivities(deps),
     ...createWatchActivities(deps),
     ...createAgentLockActivities(deps),
+    ...createResourceActivities(deps),
+    ...createQuotaActivities(deps),
+    ...createImageActivities(deps),
   };
 }
 

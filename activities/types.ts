@@ -61,6 +61,10 @@ export interface StepOutcome {
 
 export interface PreflightReport {
   agent?: AgentSummary;
+  /** The agent id the input names is not listed by the master (only with `allowUnlisted`). */
+  unlisted?: boolean;
+  /** The principal of the run's reservations and volumes (only with `withPrincipal`): the input's or the cluster's. */
+  principal?: string;
   /** Set when the agent is known only from the registry after a master failover (it has not re-registered yet). */
   recovering?: { agentId: string; hostname: string; message: string };
   mesosVersion?: string;

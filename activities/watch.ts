@@ -3,13 +3,13 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterRegistry } from '../src/clusters';
 import { formatIssues } from '../src/common/zod-issues';
-import { ConditionSchema, concernsAgent, evaluate, ipFromPid, type Condition, type Evaluation } from '../src/convergence/conditions';
+import { ConditionSchema, concernsAgent, evaluate, ipFromPid, readsOf, type ClusterReads, type Condition, type Evaluation, type ReadKind } from '../src/convergence/conditions';
 import { LiveTasks } from '../src/convergence/live-tasks';
 import { EntityWorkflowTypes, watcherWorkflowId } from '../src/contracts';
 import { WaitSchema, WatchMessages, type ConditionMetInput, type Wait } from '../src/convergence/protocol';
 import { Batcher, CoalescingReader } from '../src/convergence/sharing';
 import { ReadPlanner, type BurstOptions, type FreshOptions } from '../src/convergence/read-planner';
-import type { GetAgents, MasterEvent } from '../src/mesos';
+import type { GetAgents, MasterClient, MasterEvent } from '../src/mesos';
 import { asActivity } from './errors';
 
 export interface WatchActivityDeps {
@@ -84,11 +84,11 @@ const RECENT_EVENTS_MS = 5_000;
  * event says a change is near, and signals each run whose condition holds.
  */
 export function createWatchActivities({ clusters, temporal }: WatchActivityDeps) {
-  const readers = new Map<string, CoalescingReader<GetAgents>>();
-  const reader = (cluster: string): CoalescingReader<GetAgents> => {
+  const readers = new Map<string, ClusterReaders>();
+  const reader = (cluster: string): ClusterReaders => {
     let r = readers.get(cluster);
     if (!r) {
-      r = new CoalescingReader(() => clusters.master(cluster).getAgents());
+      r = clusterReaders(() => clusters.master(cluster));
       readers.set(cluster, r);
     }
     return r;
@@ -113,7 +113,8 @@ export function createWatchActivities({ clusters, temporal }: WatchActivityDeps)
     async checkCondition(input: CheckConditionInput): Promise<Evaluation> {
       return asActivity(async () => {
         const condition = parseCondition(input.condition);
-        return evaluate(condition, await reader(input.cluster).read());
+        const { view, reads } = await readFor(reader(input.cluster), new Set(readsOf(condition)));
+        return evaluate(condition, view, reads);
       });
     },
 
@@ -189,7 +190,40 @@ async function sendRegistrations(client: Client, taskQueue: string, cluster: str
 interface WatchDeps {
   client: Client;
   master: () => ReturnType<ClusterRegistry['master']>;
-  reader: CoalescingReader<GetAgents>;
+  reader: ClusterReaders;
+}
+
+/**
+ * One shared reader per read kind of a cluster: concurrent callers (the watcher, runs' own checks) join the next read
+ * of that kind that starts after they asked.
+ */
+interface ClusterReaders {
+  agents: CoalescingReader<GetAgents>;
+  operations: CoalescingReader<NonNullable<ClusterReads['operations']>>;
+  quota: CoalescingReader<NonNullable<ClusterReads['quota']>>;
+  weights: CoalescingReader<NonNullable<ClusterReads['weights']>>;
+}
+
+function clusterReaders(master: () => MasterClient): ClusterReaders {
+  return {
+    agents: new CoalescingReader(() => master().getAgents()),
+    operations: new CoalescingReader(() => master().getOperations()),
+    quota: new CoalescingReader(() => master().getQuota()),
+    weights: new CoalescingReader(() => master().getWeights()),
+  };
+}
+
+const EMPTY_VIEW: GetAgents = { agents: [], recovered_agents: [] };
+
+/** The reads `kinds` name, in parallel (GET_AGENTS only when named; an empty view otherwise). */
+async function readFor(readers: ClusterReaders, kinds: ReadonlySet<ReadKind>): Promise<{ view: GetAgents; reads: ClusterReads }> {
+  const [view, operations, quota, weights] = await Promise.all([
+    kinds.has('agents') ? readers.agents.read() : EMPTY_VIEW,
+    kinds.has('operations') ? readers.operations.read() : undefined,
+    kinds.has('quota') ? readers.quota.read() : undefined,
+    kinds.has('weights') ? readers.weights.read() : undefined,
+  ]);
+  return { view, reads: { ...(operations ? { operations } : {}), ...(quota ? { quota } : {}), ...(weights ? { weights } : {}) } };
 }
 
 /** One run of the watchCluster activity. */
@@ -301,22 +335,38 @@ class ClusterWatch {
     }
   }
 
-  /** One GET_AGENTS (with a fresh list of waits), then the signals for every wait it shows met. */
+  /**
+   * One read of each kind the waits need (GET_AGENTS, and GET_OPERATIONS / GET_QUOTA / GET_WEIGHTS for the kinds
+   * that declare them), with a fresh list of waits, then the signals for every wait they show met. A read that fails
+   * leaves the waits that need it for the next cycle; the others are evaluated.
+   */
   private async readAndSignal(): Promise<void> {
-    let agents: GetAgents;
-    try {
-      [agents] = await Promise.all([this.deps.reader.read(), this.refreshWaits()]);
-    } catch (err) {
-      this.throwIfCancelled();
-      log.warn('watcher: GET_AGENTS failed; will read again at the next interval', { cluster: this.input.cluster, error: String(err) });
-      return;
-    }
+    await this.refreshWaits();
     const now = Date.now();
+    const due = this.waits.filter((w) => {
+      const at = this.signalled.get(w.waitId);
+      return at === undefined || now - at >= RESIGNAL_AFTER_MS;
+    });
+    const kinds = new Set<ReadKind>(due.flatMap((w) => readsOf(w.condition)));
+    const failed = new Set<ReadKind>();
+    const read = async <T>(kind: ReadKind, r: CoalescingReader<T>): Promise<T | undefined> => {
+      if (!kinds.has(kind)) return undefined;
+      try {
+        return await r.read();
+      } catch (err) {
+        this.throwIfCancelled();
+        failed.add(kind);
+        log.warn(`watcher: ${READ_NAMES[kind]} failed; will read again at the next interval`, { cluster: this.input.cluster, error: String(err) });
+        return undefined;
+      }
+    };
+    const { agents, operations, quota, weights } = this.deps.reader;
+    const [view, ops, q, w] = await Promise.all([read('agents', agents), read('operations', operations), read('quota', quota), read('weights', weights)]);
+    const reads: ClusterReads = { ...(ops ? { operations: ops } : {}), ...(q ? { quota: q } : {}), ...(w ? { weights: w } : {}) };
     const met: { wait: Wait; evaluation: Evaluation }[] = [];
-    for (const wait of this.waits) {
-      const at = this.signalled.get(wait.waitId);
-      if (at !== undefined && now - at < RESIGNAL_AFTER_MS) continue;
-      const evaluation = evaluate(wait.condition, agents);
+    for (const wait of due) {
+      if (readsOf(wait.condition).some((k) => failed.has(k))) continue;
+      const evaluation = evaluate(wait.condition, view ?? EMPTY_VIEW, reads);
       if (evaluation.met || (evaluation.impossible !== undefined && wait.reportImpossible)) met.push({ wait, evaluation });
     }
     if (met.length === 0) return;
@@ -449,6 +499,8 @@ class ClusterWatch {
     if (planned) this.wake?.();
   }
 }
+
+const READ_NAMES: Record<ReadKind, string> = { agents: 'GET_AGENTS', operations: 'GET_OPERATIONS', quota: 'GET_QUOTA', weights: 'GET_WEIGHTS' };
 
 function parseCondition(raw: unknown): Condition {
   const parsed = ConditionSchema.safeParse(raw);

@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { RunbookWorkflow } from '../workflows/kit/define';
+import type { SubjectLookup } from '../workflows/kit/types';
 
 /** `<name>.ts` (or `.js` once built) directly in runbooks/, but the bundle's entry: the same rule as runbooks/index.ts. */
 export const RUNBOOK_FILE = /^(?!index\.)([A-Za-z][A-Za-z0-9]*)\.(ts|js)$/;
@@ -25,6 +26,8 @@ export interface CatalogEntry {
   file: string;
   /** The steps a run of the example reports, in order (preflight, lease, approval, then the runbook's own). */
   steps: string[];
+  /** How start paths check the subject before starting: one agent, a selection of agents, or the cluster. */
+  lookup: SubjectLookup;
 }
 
 const RUNBOOKS_DIR = path.resolve(__dirname, '../runbooks');
@@ -66,6 +69,7 @@ function load(): Map<string, CatalogEntry> {
         example: def.example as Record<string, unknown>,
         file: `runbooks/${file}`,
         steps: ['preflight', 'lease', 'approval', ...def.steps(example as never).map((s) => s.name)],
+        lookup: def.subject.lookup ?? { kind: 'agent' },
       });
     }
   }

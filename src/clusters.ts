@@ -48,6 +48,18 @@ export class ClusterRegistry {
     return client;
   }
 
+  /**
+   * The principal the cluster's configured credentials authenticate as (basic credentials), for the reservations and
+   * volumes runbooks make (Mesos requires them to match the authenticated principal). Undefined without credentials
+   * or with a bearer token (its principal is the token's, not known here). Never the secret. Throws like
+   * {@link master} for an unknown cluster.
+   */
+  principal(cluster: string): string | undefined {
+    if (!this.clusters[cluster]) this.master(cluster);
+    const credentials = this.clusters[cluster]?.credentials;
+    return credentials?.kind === 'basic' ? credentials.principal : undefined;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.clients.values()].map((c) => c.close()));
     this.clients.clear();

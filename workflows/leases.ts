@@ -21,6 +21,8 @@ export interface AgentLeaseOptions {
    * throws the reason.
    */
   interrupt?: { when: () => boolean; raise: () => Promise<void> };
+  /** A lease key in words for the AGENT_LOCKED message (default `agent <key>`). */
+  label?: (key: string) => string;
 }
 
 const { acquireAgentLease } = proxyActivities<AgentLockActivities>({
@@ -64,12 +66,12 @@ export async function withAgentLease<T>(opts: AgentLeaseOptions, fn: () => Promi
     if (answer.granted) granted = true;
     else if (!answer.queued) {
       mayHold = false;
-      throw locked(answer);
+      throw locked(answer, undefined, opts.label);
     } else {
       if (answer.heldBy) opts.onWaiting?.(answer.heldBy);
       const over = () => granted || (opts.interrupt?.when() ?? false);
       if (opts.waitTimeoutMs === undefined) await condition(over);
-      else if (!(await condition(over, opts.waitTimeoutMs))) throw locked(answer, opts.waitTimeoutMs);
+      else if (!(await condition(over, opts.waitTimeoutMs))) throw locked(answer, opts.waitTimeoutMs, opts.label);
       if (!granted) {
         await opts.interrupt?.raise();
         throw new Error('lease wait interrupted'); // raise() throws; this line only guards a raise() that did not
@@ -81,12 +83,12 @@ export async function withAgentLease<T>(opts: AgentLeaseOptions, fn: () => Promi
   }
 }
 
-function locked(answer: AcquireResult, waitedMs?: number): ApplicationFailure {
+function locked(answer: AcquireResult, waitedMs?: number, label: (key: string) => string = (key) => `agent ${key}`): ApplicationFailure {
   const h = answer.heldBy;
   const who = h
     ? answer.heldByWaiter
-      ? `agent ${h.agentId} is awaited first by ${h.runbook} run ${h.holder} (queued since ${h.since})`
-      : `agent ${h.agentId} is held by ${h.runbook} run ${h.holder} since ${h.since}`
+      ? `${label(h.agentId)} is awaited first by ${h.runbook} run ${h.holder} (queued since ${h.since})`
+      : `${label(h.agentId)} is held by ${h.runbook} run ${h.holder} since ${h.since}`
     : 'an agent is held by another run';
   const waited = waitedMs === undefined ? '' : ` (gave up after waiting ${Math.round(waitedMs / 1000)} s)`;
   return ApplicationFailure.create({ type: AGENT_LOCKED, nonRetryable: true, message: `${who}${waited}`, details: [answer] });

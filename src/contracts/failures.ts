@@ -36,6 +36,14 @@ export const RunbookFailures = {
     meaning: 'the schedule read after UPDATE_MAINTENANCE_SCHEDULE does not show the change (another writer in between); retried by the activity',
     retry: 'yes',
   },
+  RESOURCES_IN_USE: {
+    meaning: 'Mesos refused a resource operation because tasks hold what it consumes (409, or 400 "Persistent volumes in use") or the agent has too little free; the message has Mesos\'s text and the tasks that hold them',
+    retry: 'yes, once those tasks ended or moved (or after freeing resources)',
+  },
+  CHANGE_REFUSED: {
+    meaning: 'the change cannot be made on the cluster as it is now (it would unreserve a persistent volume, move reservations a role does not have, resize a volume no longer resizable, ...); nothing was sent; the message says why',
+    retry: 'after the cluster or the input changes',
+  },
   APPROVAL_INVALID: {
     meaning: 'an approval, or a control message sent as a Signal, was refused by the run (shown in its progress; the run goes on waiting)',
     retry: 'send a valid one',

@@ -9,9 +9,25 @@
  */
 import { z } from 'zod';
 import { ipFromPid, runsOn, type AgentsView } from '../agents/vocabulary';
-import type { Agent } from '../mesos';
+import type { Agent, GetOperations, GetQuota, GetWeights } from '../mesos';
+import { formatAmount, RESOURCE_NAMES, sameAmount } from '../resources/amounts';
+import { currentWeights, quotaConfigs, sameConfig } from '../resources/quota';
+import { reservationOf } from '../resources/reservations';
+import { agentResources } from '../resources/view';
+import { findVolume } from '../resources/volumes';
 
 export type { AgentsView };
+
+/**
+ * The reads a condition is evaluated against: GET_AGENTS always (an empty view when no wait needs it), and the other
+ * reads its kind declares (`reads`), made once per watcher cycle for every wait that needs them.
+ */
+export type ReadKind = 'agents' | 'operations' | 'quota' | 'weights';
+export interface ClusterReads {
+  operations?: GetOperations;
+  quota?: GetQuota;
+  weights?: GetWeights;
+}
 
 /** What the read showed about the agent a condition is about: small and JSON-safe (it goes into histories). */
 export interface Observation {
@@ -25,6 +41,8 @@ export interface Observation {
   registered: boolean;
   /** True when the master lists the agent under `recovered_agents`: it should re-register soon (after a failover). */
   recovering?: boolean;
+  /** What the read showed, in words, for kinds beyond an agent's state (reservations, volumes, quota, weights). */
+  detail?: string;
 }
 
 /**
@@ -47,8 +65,10 @@ interface KindSpec<S extends z.ZodType> {
   schema: S;
   /** A short description for logs and progress ("agent S1 DRAINED"). */
   describe: (condition: z.infer<S>) => string;
-  evaluate: (condition: z.infer<S>, view: AgentsView) => Evaluation;
+  evaluate: (condition: z.infer<S>, view: AgentsView, reads: ClusterReads) => Evaluation;
   concerns: (condition: z.infer<S>) => Concern;
+  /** What the watcher reads to evaluate it (default: GET_AGENTS only). */
+  reads?: ReadKind[];
 }
 
 const kind = <S extends z.ZodType>(spec: KindSpec<S>): KindSpec<S> => spec;
@@ -139,6 +159,97 @@ export const conditionKinds = {
     },
     concerns: aboutAgent,
   }),
+  /**
+   * The role's dynamic reservation of one resource on the agent (as src/resources/reservations.ts counts it) is the
+   * amount, as GET_AGENTS `total_resources` shows it, and no operation is pending on the agent in GET_OPERATIONS.
+   */
+  agentReservation: kind({
+    schema: z
+      .object({
+        kind: z.literal('agentReservation'),
+        agentId,
+        role: z.string({ error: 'must be a role name' }).min(1, 'must be a non-empty role'),
+        resource: z.enum(RESOURCE_NAMES),
+        amount: z.number({ error: 'must be a number' }).min(0, 'must be 0 or more'),
+      })
+      .strict(),
+    describe: (c) => `${c.role}'s reservation of ${c.resource} on agent ${c.agentId} at ${formatAmount(c.resource, c.amount)}`,
+    reads: ['agents', 'operations'],
+    evaluate: (c, view, reads) => {
+      const { agent, observation } = find(view, c.agentId);
+      if (!agent) return gone(observation, `agent ${c.agentId} left the cluster`);
+      const res = agentResources(agent, reads.operations);
+      const now = reservationOf(res, c.role, c.resource).total;
+      const pending = res.pendingOperations ?? 0;
+      const detail = `${c.role} has ${formatAmount(c.resource, now)} of ${c.resource} reserved on agent ${c.agentId}${pending > 0 ? `; ${pending} operation(s) pending` : ''}`;
+      return { met: sameAmount(now, c.amount) && pending === 0, observation: { ...observation, detail } };
+    },
+    concerns: aboutAgent,
+  }),
+  /**
+   * The role's persistent volume is `sizeMb` (absent when `sizeMb` is left out), as GET_AGENTS `total_resources`
+   * shows it, and no operation is pending on the agent in GET_OPERATIONS.
+   */
+  agentVolume: kind({
+    schema: z
+      .object({
+        kind: z.literal('agentVolume'),
+        agentId,
+        role: z.string({ error: 'must be a role name' }).min(1, 'must be a non-empty role'),
+        persistenceId: z.string({ error: 'must be a persistence id' }).min(1, 'must be a non-empty persistence id'),
+        sizeMb: z.number({ error: 'must be a number of MB' }).positive('must be more than 0 MB').optional(),
+      })
+      .strict(),
+    describe: (c) => `volume ${c.persistenceId} of ${c.role} on agent ${c.agentId} ${c.sizeMb === undefined ? 'absent' : `at ${formatAmount('disk', c.sizeMb)}`}`,
+    reads: ['agents', 'operations'],
+    evaluate: (c, view, reads) => {
+      const { agent, observation } = find(view, c.agentId);
+      if (!agent) return gone(observation, `agent ${c.agentId} left the cluster`);
+      const res = agentResources(agent, reads.operations);
+      const v = findVolume(res, c);
+      const pending = res.pendingOperations ?? 0;
+      const shown = v ? `is ${formatAmount('disk', v.amount)}` : 'is absent';
+      const holds = c.sizeMb === undefined ? v === undefined : v !== undefined && sameAmount(v.amount, c.sizeMb);
+      return { met: holds && pending === 0, observation: { ...observation, detail: `volume ${c.persistenceId} ${shown}${pending > 0 ? `; ${pending} operation(s) pending` : ''}` } };
+    },
+    concerns: aboutAgent,
+  }),
+  /** GET_QUOTA shows each listed role's config (empty guarantees and limits: no quota). */
+  quotaConfigs: kind({
+    schema: z
+      .object({
+        kind: z.literal('quotaConfigs'),
+        configs: z
+          .array(z.object({ role: z.string().min(1, 'must be a non-empty role'), guarantees: z.record(z.string(), z.number()), limits: z.record(z.string(), z.number()) }).strict())
+          .min(1, 'list at least one role'),
+      })
+      .strict(),
+    describe: (c) => `GET_QUOTA showing the new quota of ${c.configs.map((x) => x.role).join(', ')}`,
+    reads: ['quota'],
+    evaluate: (c, _view, reads) => {
+      const current = reads.quota ? quotaConfigs(reads.quota) : [];
+      const off = c.configs.filter((want) => !sameConfig(current.find((x) => x.role === want.role) ?? { role: want.role, guarantees: {}, limits: {} }, want)).map((x) => x.role);
+      return { met: reads.quota !== undefined && off.length === 0, observation: { registered: true, detail: off.length === 0 ? 'GET_QUOTA shows every listed role as wanted' : `GET_QUOTA does not show the new quota of ${off.join(', ')} yet` } };
+    },
+    concerns: () => ({ agentIds: [] }),
+  }),
+  /** GET_WEIGHTS shows each listed role's weight. */
+  roleWeights: kind({
+    schema: z
+      .object({
+        kind: z.literal('roleWeights'),
+        weights: z.array(z.object({ role: z.string().min(1, 'must be a non-empty role'), weight: z.number().positive('must be positive') }).strict()).min(1, 'list at least one role'),
+      })
+      .strict(),
+    describe: (c) => `GET_WEIGHTS showing ${c.weights.map((w) => `${w.role}=${w.weight}`).join(', ')}`,
+    reads: ['weights'],
+    evaluate: (c, _view, reads) => {
+      const current = reads.weights ? currentWeights(reads.weights) : [];
+      const off = c.weights.filter((w) => !current.some((x) => x.role === w.role && sameAmount(x.weight, w.weight))).map((w) => w.role);
+      return { met: reads.weights !== undefined && off.length === 0, observation: { registered: true, detail: off.length === 0 ? 'GET_WEIGHTS shows every listed weight' : `GET_WEIGHTS does not show the new weight of ${off.join(', ')} yet` } };
+    },
+    concerns: () => ({ agentIds: [] }),
+  }),
 };
 
 type Kinds = typeof conditionKinds;
@@ -165,9 +276,17 @@ export function describeCondition(c: Condition): string {
   return spec(c).describe(c);
 }
 
-/** Evaluates `condition` against one GET_AGENTS answer. */
-export function evaluate(condition: Condition, view: AgentsView): Evaluation {
-  return spec(condition).evaluate(condition, view);
+/**
+ * Evaluates `condition` against one GET_AGENTS answer and, for kinds that declare them, the other reads of the same
+ * cycle (`reads`).
+ */
+export function evaluate(condition: Condition, view: AgentsView, reads: ClusterReads = {}): Evaluation {
+  return spec(condition).evaluate(condition, view, reads);
+}
+
+/** What the watcher must read to evaluate `condition` (GET_AGENTS only, unless its kind says more). */
+export function readsOf(condition: Condition): ReadKind[] {
+  return spec(condition).reads ?? ['agents'];
 }
 
 /** The agents and machine `condition` is about. */

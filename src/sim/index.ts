@@ -6,6 +6,7 @@ import type { AuditEntry } from './audit';
 import type { FaultConfigInput } from './faults';
 import { markUnreachable, restartAgent, stopAgent } from './model/lifecycle';
 import type { Cluster } from './model/cluster';
+import { finishTask, launchTask, type LaunchTaskInput } from './model/scheduler';
 import type { SimOptions } from './options';
 import { SimRuntime } from './runtime';
 import { agentHost } from './model/views';
@@ -13,6 +14,7 @@ import { agentHost } from './model/views';
 export type { AuditEntry } from './audit';
 export type { FaultConfigInput, FaultRuleInput } from './faults';
 export type { SimOptions } from './options';
+export type { LaunchTaskInput } from './model/scheduler';
 export { RehearsalError } from './rehearsal';
 export { parseJson, stringifyJson, I64 } from './json';
 export { encodeRecord, RecordIoDecoder } from './recordio';
@@ -51,6 +53,13 @@ export interface SimCluster {
   setFrameworkAcknowledges(frameworkId: string, acknowledges: boolean): void;
   /** Opens an agent's endpoint on demand (large clusters open only `agentListenLimit` at start). */
   openAgent(id: string): Promise<string>;
+  /**
+   * Launches a TASK_RUNNING task holding `resources` (reserved ones and persistent volumes included) on an agent, as a
+   * framework would from an offer; returns its id. Throws 409 when the agent's available resources lack them.
+   */
+  launchTask(input: LaunchTaskInput): string;
+  /** Ends a task with TASK_FINISHED (acknowledged; not replaced): what it held is free again. */
+  finishTask(taskId: string): void;
 }
 
 /**
@@ -83,6 +92,8 @@ export async function startCluster(opts: SimOptions = {}): Promise<SimCluster> {
     restartAgent: async (id) => (await restartAgent(rt.model, id))?.id,
     makeUnreachable: (id) => markUnreachable(rt.model, id),
     setFrameworkAcknowledges: (id, ack) => rt.model.setFrameworkAcknowledges(id, ack),
+    launchTask: (input) => launchTask(rt.model, input),
+    finishTask: (id) => finishTask(rt.model, id),
     openAgent: async (id) => {
       const port = await rt.openAgent(id);
       const agent = rt.model.agents.get(id);

@@ -47,6 +47,11 @@ export const SimOptionsSchema = z
     maxSubscribers: z.number().int().min(1).default(1000),
     /** Glog verbosity at start (GET_LOGGING_LEVEL). */
     loggingLevel: z.number().int().min(0).default(0),
+    /**
+     * MOUNT disks of every seeded agent, sizes in MB: `disk` resources with `disk.source` MOUNT at `/mnt/disk<i>`,
+     * each used whole (a MOUNT disk is never split), beside the ROOT disk.
+     */
+    mountDisksMb: z.array(z.number().positive()).default([]),
     /** `--roles` whitelist; absent = any role. */
     roles: z.array(z.string()).optional(),
     faults: FaultConfigSchema.optional(),

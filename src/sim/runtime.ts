@@ -105,7 +105,7 @@ export class SimRuntime {
   private async init(): Promise<void> {
     const o = this.options;
     if (o.state !== undefined) this.rehearsal = loadRehearsal(this.model, o.state, o.maintenanceSchedule);
-    else seedCluster(this.model, { agents: o.agents, tasksPerAgent: o.tasksPerAgent, frameworks: o.frameworks });
+    else seedCluster(this.model, { agents: o.agents, tasksPerAgent: o.tasksPerAgent, frameworks: o.frameworks, mountDisksMb: o.mountDisksMb });
     if (!o.relaunchTasks) for (const f of this.model.frameworks.values()) f.relaunches = false;
     const masterLog = join(this.workDir, 'master.log');
     writeFileSync(masterLog, glogLine(`master.cpp] Mesos simulator master 1.11.0 started (seed ${o.seed ?? ''})`));

@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { createAgentActivities } from '../../activities/agents';
+import { selectAgents, type AgentSelection } from '../agents/selection';
+import { lookupAgent } from '../agents/vocabulary';
 import { catalog, runbookEntry, runbookNames, type CatalogEntry } from '../catalog';
 import type { ClusterRegistry } from '../clusters';
 import { formatIssues } from '../common/zod-issues';
@@ -117,9 +118,11 @@ export class RunbookClient {
 
   /**
    * Validates `input` with the runbook's schema and, with a cluster registry, against the cluster (read only): the
-   * cluster is configured, an `agentId` / `hostname` names exactly one agent (one re-registering after a master
-   * failover counts: the run waits for it). Returns the parsed input; throws {@link RunbookInputError} listing every
-   * problem at once (the agent's included) before anything starts.
+   * cluster is configured; for a runbook on one agent, `agentId` / `hostname` names exactly one agent (one
+   * re-registering after a master failover counts: the run waits for it; an unlisted agent id counts where the
+   * runbook allows it, as decommissionAgent does); for a runbook on several agents, the selection names at least one
+   * registered agent. Returns the parsed input; throws {@link RunbookInputError} listing every problem at once (the
+   * agent's included) before anything starts.
    */
   async check(runbook: string, input: unknown): Promise<Record<string, unknown>> {
     const entry = entryOf(runbook);
@@ -129,10 +132,15 @@ export class RunbookClient {
     const cluster = typeof raw.cluster === 'string' ? raw.cluster : 'default';
     const { clusters } = this.options;
     if (clusters) {
+      const { lookup } = entry;
       if (!clusters.names().includes(cluster)) problems.push(`cluster: unknown cluster '${cluster}' (configured: ${clusters.names().join(', ')})`);
-      else if (typeof raw.agentId === 'string' || typeof raw.hostname === 'string') {
-        const problem = await agentProblem(clusters, cluster, raw);
+      else if (lookup.kind === 'agent' && (typeof raw.agentId === 'string' || typeof raw.hostname === 'string')) {
+        const problem = await agentProblem(clusters, cluster, raw, lookup.allowUnlisted === true);
         if (problem) problems.push(problem);
+      } else if (lookup.kind === 'agents' && result.success) {
+        const selection = (result.data as Record<string, unknown>)[lookup.field] as AgentSelection;
+        const selected = selectAgents(await clusters.master(cluster).getAgents(), selection, cluster, lookup.field);
+        if (!selected.ok) problems.push(selected.message);
       }
     }
     if (problems.length > 0 || !result.success) throw new RunbookInputError(runbook, problems);
@@ -356,19 +364,16 @@ function entryOf(runbook: string): CatalogEntry {
   return entry;
 }
 
-/** The agent problem of an input (missing, ambiguous), or undefined when the agent exists (or re-registers). */
-async function agentProblem(clusters: ClusterRegistry, cluster: string, raw: Record<string, unknown>): Promise<string | undefined> {
-  try {
-    await createAgentActivities({ clusters }).findAgent({
-      cluster,
-      agentId: typeof raw.agentId === 'string' ? raw.agentId : undefined,
-      hostname: typeof raw.agentId === 'string' ? undefined : (raw.hostname as string),
-    });
-    return undefined;
-  } catch (err) {
-    if (failureType(err) === 'INVALID_INPUT') return (err as Error).message;
-    throw err;
-  }
+/**
+ * The agent problem of an input (missing, ambiguous), or undefined when the agent exists (or re-registers, or is an
+ * agent id the master does not list where `allowUnlisted`).
+ */
+async function agentProblem(clusters: ClusterRegistry, cluster: string, raw: Record<string, unknown>, allowUnlisted: boolean): Promise<string | undefined> {
+  const query = typeof raw.agentId === 'string' ? { agentId: raw.agentId } : { hostname: raw.hostname as string };
+  const found = lookupAgent(await clusters.master(cluster).getAgents(), query, cluster);
+  if (found.kind === 'found' || found.kind === 'recovering') return undefined;
+  if (allowUnlisted && found.kind === 'missing' && found.field === 'agentId') return undefined;
+  return found.message;
 }
 
 function matchesTarget(target: string, workflowId: string, idTarget: string | undefined, agentIds: string[], machines: string[]): boolean {

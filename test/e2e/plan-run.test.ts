@@ -1,6 +1,4 @@
-import type { Progress, RunPlan } from '../../src/contracts';
-import { runbookEnv, type RunbookEnv } from '../helpers/runbook-env';
-import { uniqueName } from '../helpers/temporal';
+import { planThenRun as planAndRun, runbookEnv, type RunbookEnv } from '../helpers/runbook-env';
 
 // Plan = run: plan mode evaluates the same step list against the state it reads, so a plan names exactly the steps a
 // real run from the same state reports, in the same order, with the same skip decisions (except the steps it marks
@@ -14,25 +12,7 @@ describe('plan = run', () => {
   });
   afterAll(() => env?.stop());
 
-  /** Plans, checks nothing changed, runs with the same input, and compares the plan with the run's progress. */
-  async function planThenRun(runbook: string, input: Record<string, unknown>): Promise<{ plan: RunPlan; progress: Progress }> {
-    const before = env.sim.audit().length;
-    const plan = await env.runbooks.plan(runbook, { cluster: env.cluster, ...input });
-    expect(env.sim.audit().length).toBe(before);
-    expect(plan.ready).toBe(true);
-    const run = await env.runbooks.start(runbook, { cluster: env.cluster, ...input }, { idSuffix: uniqueName('run') });
-    const handle = env.client.workflow.getHandle(run.workflowId);
-    await handle.result();
-    const progress = await handle.query<Progress>('progress');
-    expect(plan.steps.map((s) => s.name)).toEqual(progress.steps.map((s) => s.name));
-    plan.steps.forEach((planned, i) => {
-      const ran = progress.steps[i]!;
-      if (planned.decidedAtRunTime) expect(['done', 'skipped']).toContain(ran.status);
-      else if (planned.skipBecause) expect({ step: ran.name, status: ran.status, note: ran.note }).toEqual({ step: planned.name, status: 'skipped', note: planned.skipBecause });
-      else expect({ step: ran.name, status: ran.status }).toEqual({ step: planned.name, status: 'done' });
-    });
-    return { plan, progress };
-  }
+  const planThenRun = (runbook: string, input: Record<string, unknown>) => planAndRun(env, runbook, input);
 
   it('drainAgent with reactivate, from a running agent', async () => {
     const agent = pool.shift()!;

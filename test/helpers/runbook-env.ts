@@ -6,7 +6,7 @@ import type { MasterClient } from '../../src/mesos';
 import { startCluster, type SimCluster, type SimOptions } from '../../src/sim';
 import { RunbookClient } from '../../src/temporal/control';
 import { createRunbookWorker, type RunbookWorker } from '../../src/worker';
-import type { Progress } from '../../src/contracts';
+import type { Progress, RunPlan } from '../../src/contracts';
 import { testClient, testWorkerConnection, uniqueName } from './temporal';
 
 /**
@@ -29,11 +29,26 @@ export interface RunbookEnv {
   stop(): Promise<void>;
 }
 
-export async function runbookEnv(simOptions: SimOptions, options: { startWorker?: boolean; policy?: ConfigInput['policy']; workflowsPath?: string } = {}): Promise<RunbookEnv> {
-  const sim = await startCluster({ seed: 11, timeScale: 20, agentReturnDelaySeconds: 2, ...simOptions });
+export interface RunbookEnvOptions {
+  startWorker?: boolean;
+  policy?: ConfigInput['policy'];
+  workflowsPath?: string;
+  /**
+   * Turn on HTTP Basic auth in the simulator and configure the cluster with these credentials (the secret by
+   * reference, an environment variable of this process), as a production cluster is.
+   */
+  credentials?: { principal: string; secret: string };
+}
+
+export async function runbookEnv(simOptions: SimOptions, options: RunbookEnvOptions = {}): Promise<RunbookEnv> {
+  const { credentials } = options;
+  const sim = await startCluster({ seed: 11, timeScale: 20, agentReturnDelaySeconds: 2, ...(credentials ? { credentials: [credentials] } : {}), ...simOptions });
   const cluster = uniqueName('sim').toLowerCase();
   const taskQueue = uniqueName('tq');
-  const config = parseConfig({ clusters: { [cluster]: { masters: sim.masters } }, policy: options.policy ?? {} });
+  const secretVar = `MESOS_SECRET_${cluster.replace(/[^a-z0-9]/g, '_').toUpperCase()}`;
+  if (credentials) process.env[secretVar] = credentials.secret;
+  const auth = credentials ? { credentials: { kind: 'basic' as const, principal: credentials.principal, secret: { env: secretVar } } } : {};
+  const config = parseConfig({ clusters: { [cluster]: { masters: sim.masters, ...auth } }, policy: options.policy ?? {} });
   const client = await testClient();
   const connection = await testWorkerConnection();
   const clusters = ClusterRegistry.fromConfig(config);
@@ -65,6 +80,36 @@ export async function runbookEnv(simOptions: SimOptions, options: { startWorker?
     void env.worker.run();
   }
   return env;
+}
+
+/**
+ * Plan = run: plans `input`, checks the plan changed nothing (the audit log), runs the same input, and checks that the
+ * plan names the run's steps in order with the same skip decisions (a step decided at run time may go either way).
+ * `during` drives the run meanwhile (approvals). Returns the plan, the run's progress and its result.
+ */
+export async function planThenRun(
+  env: RunbookEnv,
+  runbook: string,
+  input: Record<string, unknown>,
+  options: { ready?: boolean; during?: (handle: WorkflowHandle) => Promise<void> } = {},
+): Promise<{ plan: RunPlan; progress: Progress; result: unknown }> {
+  const before = env.sim.audit().length;
+  const plan = await env.runbooks.plan(runbook, { cluster: env.cluster, ...input });
+  expect(env.sim.audit().length).toBe(before);
+  expect(plan.ready).toBe(options.ready ?? true);
+  const run = await env.runbooks.start(runbook, { cluster: env.cluster, ...input }, { idSuffix: uniqueName('run') });
+  const handle = env.client.workflow.getHandle(run.workflowId);
+  await options.during?.(handle);
+  const result = await handle.result();
+  const progress = await handle.query<Progress>('progress');
+  expect(plan.steps.map((s) => s.name)).toEqual(progress.steps.map((s) => s.name));
+  plan.steps.forEach((planned, i) => {
+    const ran = progress.steps[i]!;
+    if (planned.decidedAtRunTime) expect(['done', 'skipped']).toContain(ran.status);
+    else if (planned.skipBecause) expect({ step: ran.name, status: ran.status, note: ran.note }).toEqual({ step: planned.name, status: 'skipped', note: planned.skipBecause });
+    else expect({ step: ran.name, status: ran.status }).toEqual({ step: planned.name, status: 'done' });
+  });
+  return { plan, progress, result };
 }
 
 /** Queries `progress` until `predicate` holds (bounded: fails with the last progress after `timeoutMs`). */

@@ -7,14 +7,39 @@ const runbooksDir = path.resolve(__dirname, '../../runbooks');
 
 describe('the runbook catalog', () => {
   it('lists every runbook of runbooks/, each with a summary, an example that validates and its steps', () => {
-    expect([...catalog().keys()].sort()).toEqual(['agentMaintenance', 'drainAgent']);
+    expect([...catalog().keys()].sort()).toEqual(['agentMaintenance', 'decommissionAgent', 'drainAgent', 'persistentVolume', 'pruneImages', 'resizeVolume', 'updateQuota', 'updateReservations', 'updateWeights']);
     for (const entry of catalog().values()) {
       expect(entry.summary.length).toBeGreaterThan(20);
       expect(entry.inputSchema.safeParse(entry.example).success).toBe(true);
       expect(entry.steps.slice(0, 3)).toEqual(['preflight', 'lease', 'approval']);
       expect(entry.file).toBe(`runbooks/${entry.name}.ts`);
-      expect(entry.target(entry.inputSchema.parse(entry.example) as Record<string, unknown>)).toBe(String(entry.example.hostname ?? entry.example.agentId));
+      // The target of a run's workflow id has no '/', so `<runbook>/<cluster>/<target>` parses back.
+      expect(entry.target(entry.inputSchema.parse(entry.example) as Record<string, unknown>)).toMatch(/^[^/]+$/);
     }
+    // The business keys of the contract: the agent as given, the persistence id, the sorted roles, the selection.
+    const targetOf = (name: string) => catalog().get(name)!.target(catalog().get(name)!.inputSchema.parse(catalog().get(name)!.example) as Record<string, unknown>);
+    expect(Object.fromEntries([...catalog().keys()].map((n) => [n, targetOf(n)]))).toEqual({
+      agentMaintenance: 'agent-3.sim.local',
+      decommissionAgent: 'agent-4.sim.local',
+      drainAgent: 'agent-2.sim.local',
+      persistentVolume: 'pg-data',
+      pruneImages: 'rack=rack-1',
+      resizeVolume: 'pg-data',
+      updateQuota: 'dev',
+      updateReservations: 'agent-1.sim.local',
+      updateWeights: 'dev',
+    });
+    expect(Object.fromEntries([...catalog().values()].map((e) => [e.name, e.lookup.kind]))).toEqual({
+      agentMaintenance: 'agent',
+      decommissionAgent: 'agent',
+      drainAgent: 'agent',
+      persistentVolume: 'agent',
+      pruneImages: 'agents',
+      resizeVolume: 'agent',
+      updateQuota: 'cluster',
+      updateWeights: 'cluster',
+      updateReservations: 'agent',
+    });
     expect(catalog().get('agentMaintenance')!.steps).toEqual([
       'preflight', 'lease', 'approval', 'drain', 'wait for DRAINED', 'schedule window', 'start maintenance', 'work', 'stop maintenance', 'wait for agent', 'reactivate', 'verify',
     ]);

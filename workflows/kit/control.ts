@@ -429,6 +429,7 @@ function byOf(input: unknown): { by?: string } {
 }
 
 function observed(o: Observation): string {
+  if (o.detail) return o.detail;
   if (o.recovering) return `agent ${o.agentId ?? o.hostname} is recovering after a master failover (not re-registered yet)`;
   if (!o.registered) return `${o.agentId ? `agent ${o.agentId}` : `no agent on ${o.hostname}/${o.ip}`} is not registered`;
   return `agent ${o.agentId}: active=${o.active}, deactivated=${o.deactivated}, drain=${o.drainState}`;

@@ -30,6 +30,19 @@ export function step<C extends RunContext, R = undefined>(spec: StepSpec<C, R>):
 }
 
 /**
+ * The same step, skipped with the reason whenever `why(ctx)` gives one, without its read (there may be nothing to
+ * read) and before its own decision: e.g. a drain step of a runbook whose agent the master no longer lists.
+ */
+export function skipWhen<C extends RunContext>(s: StepSpec<C>, why: (ctx: C) => string | undefined): StepSpec<C> {
+  const read = s.read;
+  return {
+    ...s,
+    ...(read ? { read: (ctx: C) => (why(ctx) !== undefined ? Promise.resolve(undefined) : read(ctx)) } : {}),
+    skip: (ctx, state) => why(ctx) ?? s.skip?.(ctx, state),
+  };
+}
+
+/**
  * Declares a runbook (docs/runbooks.md): returns its workflow function, which the worker serves under `name`. The
  * kit runs every runbook the same way: input validation (INVALID_INPUT, before any Mesos call) → preflight (the
  * subject's named checks; an agent re-registering after a failover is waited for) → plan mode stops here with the
@@ -168,6 +181,7 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
   private async leased<T>(subject: S, fn: () => Promise<T>): Promise<T> {
     const { progress, control } = this;
     const keys = this.def.subject.leaseKeys(subject);
+    const label = this.def.subject.leaseLabel ?? ((key: string) => `agent ${key}`);
     progress.start('lease', `the lease on ${keys.join(', ')}`);
     return withAgentLease(
       {
@@ -176,11 +190,12 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
         runbook: this.def.name,
         wait: this.def.subject.waitForLease(this.input),
         interrupt: { when: () => control.abortRequested, raise: () => control.checkpoint() },
-        onWaiting: (heldBy) => progress.waitStarted('lease', `agent ${heldBy.agentId} held by ${heldBy.runbook} run ${heldBy.holder} since ${heldBy.since}`),
+        onWaiting: (heldBy) => progress.waitStarted('lease', `${label(heldBy.agentId)} held by ${heldBy.runbook} run ${heldBy.holder} since ${heldBy.since}`),
+        ...(this.def.subject.leaseLabel ? { label } : {}),
       },
       async () => {
         if (progress.snapshot.wait?.kind === 'lease') progress.waitEnded('granted');
-        progress.done('lease', `holding ${keys.length === 1 ? `agent ${keys[0]}` : `${keys.length} agents`}`);
+        progress.done('lease', `holding ${keys.length === 1 ? label(keys[0]!) : `${keys.length} agents`}`);
         return fn();
       },
     );
@@ -206,8 +221,10 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
       progress.skip(s.name, reason);
       return;
     }
+    const detail = s.detail?.(ctx, state as never);
+    if (detail !== undefined) progress.note(`${s.name}: ${detail}`);
     if (s.confirm) {
-      await control.awaitApproval(`${s.name}: ${action}`, { required: true, confirm: s.confirm(ctx) });
+      await control.awaitApproval(`${s.name}: ${detail ?? action}`, { required: true, confirm: s.confirm(ctx) });
       progress.setPhase(s.name);
     }
     const result: StepResult = {};
@@ -301,7 +318,8 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
       }
       const state = s.read ? await s.read(ctx) : undefined;
       const reason = s.skip?.(ctx, state as never);
-      steps.push({ name: s.name, action, ...(reason !== undefined ? { skipBecause: reason } : {}) });
+      const detail = reason === undefined ? s.detail?.(ctx, state as never) : undefined;
+      steps.push({ name: s.name, action: detail !== undefined ? `${action}: ${detail}` : action, ...(reason !== undefined ? { skipBecause: reason } : {}) });
     }
     this.control.finish();
     progress.setPhase('planned');

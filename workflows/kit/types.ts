@@ -83,6 +83,12 @@ export interface StepSpec<C extends RunContext = RunContext, R = unknown> {
   /** Pure: the reason to skip (already done, or nothing to do), or undefined to act. */
   skip?: (ctx: C, state: R) => string | undefined;
   /**
+   * Pure: what the step will do given the state read, in words ("RESERVE 2 cores: 2 → 4"), when `action` cannot say
+   * it beforehand. Plan mode shows it after the action; a run logs it as a note before the write, and a confirmation
+   * asks for approval of it.
+   */
+  detail?: (ctx: C, state: R) => string | undefined;
+  /**
    * Set when the decision depends on what earlier steps of this run do (a state they change): plan mode cannot
    * decide it now and says on what it depends.
    */
@@ -113,13 +119,27 @@ export interface PreflightResult<S> {
   failure?: { type: RunbookFailureType; message: string };
 }
 
+/**
+ * How start paths (RunbookClient.check) look the subject up before starting a run, as plain data: one agent named by
+ * `agentId` / `hostname` (`allowUnlisted`: an agent id the master does not list is no error), a selection of agents
+ * in the input field `field`, or the cluster itself.
+ */
+export type SubjectLookup = { kind: 'agent'; allowUnlisted?: boolean } | { kind: 'agents'; field: string } | { kind: 'cluster' };
+
 /** What a runbook acts on: how preflight finds and checks it, what the run leases, how runs are found by it. */
 export interface SubjectSpec<I extends CommonInput, S> {
+  /** How start paths check the subject exists before starting (default: one agent). */
+  lookup?: SubjectLookup;
   preflight: (input: I, cluster: string) => Promise<PreflightResult<S>>;
   /** The placeholder plan mode words its steps with when preflight failed. */
   placeholder: (input: I, target: string) => S;
-  /** The lease keys (agent ids) the run holds from the cluster's lock while its steps run. */
+  /**
+   * The lease keys the run holds from the cluster's lock while its steps run: agent ids, or a key of the cluster's
+   * own (`quota`, `weights`; the lock's keys are plain strings).
+   */
   leaseKeys: (subject: S) => string[];
+  /** A lease key in words, for progress and AGENT_LOCKED messages (default: `agent <key>`). */
+  leaseLabel?: (key: string) => string;
   /** Whether a run waits for another run's lease (else it fails with AGENT_LOCKED naming the holder). */
   waitForLease: (input: I) => boolean;
   /** Search attributes naming the subject (AgentIds, Machines). */

@@ -2,26 +2,16 @@
  * Quota, weights and roles (spec §7).
  */
 import type { Cluster } from './cluster';
+import { roleError } from '../../resources/quota';
 import { ApiError } from './errors';
 import { reservedRole, scalarSum, toEndpointFormat, type Resource } from './resources';
 import { isTerminal } from './types';
 
+export { roleError };
+
 type ScalarMap = Record<string, number>;
 const MAX_MB = 1024 * 1024 * 1024 * 1024; // 1 exabyte in MB
 const MAX_OTHER = 1e12;
-
-/** `roles::validate`: the reason a role name is invalid, or undefined. */
-export function roleError(role: string): string | undefined {
-  if (role === '') return 'Empty role name is invalid';
-  if (role.startsWith('/') || role.endsWith('/')) return `Role '${role}' cannot start or end with a slash`;
-  if (role.includes('//')) return `Role '${role}' cannot contain '//'`;
-  if (/\s/.test(role)) return `Role '${role}' cannot contain whitespace`;
-  for (const part of role.split('/')) {
-    if (part === '.' || part === '..' || part === '*') return `Role '${role}' cannot contain '${part}' as a component`;
-    if (part.startsWith('-')) return `Role '${role}' cannot start with '-'`;
-  }
-  return undefined;
-}
 
 function fmt(m: ScalarMap): string {
   const keys = Object.keys(m).sort();
@@ -34,7 +24,10 @@ function toMap(raw: unknown): ScalarMap {
   return out;
 }
 
-/** Resources a role consumes: allocations of its frameworks' tasks plus its reservations. */
+/**
+ * Resources a role consumes (Mesos ≥ 1.10 "consumed quota"): its reservations (and its children's), used or not, plus
+ * the unreserved resources its frameworks' tasks hold (reserved ones already count as reservations).
+ */
 export function roleConsumption(cluster: Cluster, role: string): ScalarMap {
   const out: ScalarMap = {};
   const add = (r: Resource): void => {
@@ -43,9 +36,9 @@ export function roleConsumption(cluster: Cluster, role: string): ScalarMap {
   for (const t of cluster.tasks.values()) {
     if (isTerminal(t.state)) continue;
     const fw = cluster.frameworks.get(t.frameworkId);
-    if (fw && (fw.role === role || fw.role.startsWith(`${role}/`))) t.resources.forEach(add);
+    if (fw && (fw.role === role || fw.role.startsWith(`${role}/`))) t.resources.filter((r) => r.reservations.length === 0).forEach(add);
   }
-  for (const a of cluster.registeredAgents()) for (const r of a.totalResources) if (reservedRole(r) === role) add(r);
+  for (const a of cluster.registeredAgents()) for (const r of a.totalResources) if (reservedRole(r) === role || reservedRole(r).startsWith(`${role}/`)) add(r);
   return out;
 }
 

@@ -3,6 +3,7 @@
  * contains) over it, conversion from the legacy input format, and the endpoint format written in responses
  * (src/common/resources_utils.cpp `convertResourceFormat(..., ENDPOINT)`).
  */
+import { canonical } from '../../resources/view';
 
 /** A reservation (ReservationInfo). */
 export interface Reservation {
@@ -29,6 +30,8 @@ export interface Resource {
   reservations: Reservation[];
   disk?: Disk;
   provider_id?: { value: string };
+  /** Set on a shared persistent volume (Resource.SharedInfo, an empty message). */
+  shared?: Record<string, never>;
 }
 
 /** A resource error; the message follows Mesos's `Resources::validate` wording. */
@@ -86,6 +89,7 @@ export function upgradeResource(input: Record<string, unknown>): Resource {
   }
   if (input.disk !== undefined) r.disk = input.disk as Disk;
   if (input.provider_id !== undefined) r.provider_id = input.provider_id as { value: string };
+  if (input.shared !== undefined && input.shared !== null) r.shared = {};
   return r;
 }
 
@@ -99,16 +103,30 @@ export function isPersistentVolume(r: Resource): boolean {
   return r.disk?.persistence !== undefined;
 }
 
+/** The disk source type of a disk resource: ROOT (no source), PATH or MOUNT. */
+export function diskSourceType(r: Resource): 'ROOT' | 'PATH' | 'MOUNT' | string {
+  const type = (r.disk?.source as { type?: string } | undefined)?.type;
+  return type ?? 'ROOT';
+}
+
+/**
+ * A resource that cannot be split or merged: a MOUNT disk is used whole (`Resources::addable`/`subtractable`), and
+ * a persistent volume is one volume.
+ */
+function indivisible(r: Resource): boolean {
+  return isPersistentVolume(r) || (r.name === 'disk' && diskSourceType(r) === 'MOUNT');
+}
+
 function identity(r: Resource): string {
-  if (r.reservations.length === 0 && r.disk === undefined && r.provider_id === undefined) return `${r.name}\u0000${r.type}`;
-  return JSON.stringify([r.name, r.type, r.reservations, r.disk ?? null, r.provider_id ?? null]);
+  if (r.reservations.length === 0 && r.disk === undefined && r.provider_id === undefined && r.shared === undefined) return `${r.name}\u0000${r.type}`;
+  return canonical([r.name, r.type, r.reservations, r.disk ?? null, r.provider_id ?? null, r.shared ? 'shared' : null]);
 }
 
 /** Adds `b` into the list `a` (a new list), merging resources of the same identity. */
 export function addResources(a: Resource[], b: Resource[]): Resource[] {
   const out = a.map(clone);
   for (const r of b) {
-    const same = out.find((x) => identity(x) === identity(r) && !isPersistentVolume(x));
+    const same = out.find((x) => identity(x) === identity(r) && !indivisible(x));
     if (!same) {
       out.push(clone(r));
       continue;
@@ -141,6 +159,8 @@ export function subtractResources(a: Resource[], b: Resource[]): Resource[] {
     const same = out[idx];
     if (!same) throw new ResourceError('not contained');
     if (same.type === 'SCALAR' && same.scalar && r.scalar) {
+      // A MOUNT disk (or a volume on one) is used whole: only the whole resource is contained.
+      if (indivisible(same) && same.scalar.value !== r.scalar.value) throw new ResourceError('not contained');
       const left = round3(same.scalar.value - r.scalar.value);
       if (left < 0) throw new ResourceError('not contained');
       same.scalar.value = left;
@@ -188,6 +208,7 @@ function clone(r: Resource): Resource {
   if (r.set) c.set = { item: [...r.set.item] };
   if (r.disk) c.disk = JSON.parse(JSON.stringify(r.disk)) as Disk;
   if (r.provider_id) c.provider_id = { value: r.provider_id.value };
+  if (r.shared) c.shared = {};
   return c;
 }
 
@@ -213,6 +234,7 @@ export function toEndpointFormat(r: Resource): Record<string, unknown> {
     }
   }
   if (r.disk) out.disk = r.disk;
+  if (r.shared) out.shared = {};
   return out;
 }
 

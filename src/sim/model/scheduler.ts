@@ -5,7 +5,8 @@
  * or draining agents (they get no offers).
  */
 import type { Cluster } from './cluster';
-import { containsResources, ranges, type Resource } from './resources';
+import { ApiError } from './errors';
+import { containsResources, formatResources, ranges, ResourceError, upgradeResource, type Resource } from './resources';
 import { availableResources } from './reservations';
 import { isTerminal, type Agent, type Framework, type Task } from './types';
 
@@ -79,4 +80,64 @@ export function maybeRelaunch(cluster: Cluster, fw: Framework | undefined, task:
     step('TASK_STARTING', () => step('TASK_RUNNING'));
   };
   cluster.clock.after(timings.offerDelayMs, () => attempt(0));
+}
+
+/** What {@link launchTask} launches. */
+export interface LaunchTaskInput {
+  agentId: string;
+  /** The resources the task holds, as a framework writes them (either resource format). */
+  resources: unknown[];
+  name?: string;
+  /** Default: the first framework. */
+  frameworkId?: string;
+}
+
+/**
+ * Launches a TASK_RUNNING task on a registered agent holding `resources`, as a framework does with resources it was
+ * offered (reserved resources and persistent volumes included): they count as allocated (GET_AGENTS
+ * `allocated_resources`), so RESERVE, UNRESERVE, DESTROY and resizes of them are refused while it runs.
+ * @throws ApiError 400 (unknown agent or framework, malformed resources), 409 (the agent's available resources do
+ * not contain them).
+ */
+export function launchTask(cluster: Cluster, input: LaunchTaskInput): string {
+  const agent = cluster.agents.get(input.agentId);
+  if (!agent || agent.status !== 'registered') throw new ApiError(400, `No agent found with specified ID`);
+  const fw = input.frameworkId ? cluster.frameworks.get(input.frameworkId) : [...cluster.frameworks.values()][0];
+  if (!fw) throw new ApiError(400, 'No framework found with specified ID');
+  let resources: Resource[];
+  try {
+    resources = input.resources.map((r) => upgradeResource(r as Record<string, unknown>));
+  } catch (err) {
+    if (err instanceof ResourceError) throw new ApiError(400, err.message);
+    throw err;
+  }
+  const available = availableResources(cluster, agent);
+  if (!containsResources(available, resources)) throw new ApiError(409, `${formatResources(available)} does not contain ${formatResources(resources)}`);
+  const name = input.name ?? 'stateful';
+  const id = `${name}.${cluster.rng.uuid()}`;
+  const task: Task = {
+    id,
+    name,
+    frameworkId: fw.id,
+    agentId: agent.id,
+    state: 'TASK_RUNNING',
+    statuses: [cluster.newStatus('TASK_STARTING', 'SOURCE_EXECUTOR'), cluster.newStatus('TASK_RUNNING', 'SOURCE_EXECUTOR')],
+    resources,
+    stopAfterTermMs: Math.round(cluster.rng.between(200, 4000)),
+    command: `./bin/${name}`,
+    container: cluster.newTaskContainer(id, agent),
+    acknowledged: false,
+  };
+  cluster.addTask(task);
+  cluster.touchAgent(agent);
+  return id;
+}
+
+/** Ends a task with TASK_FINISHED (its framework acknowledges it; a service scheduler does not replace it). */
+export function finishTask(cluster: Cluster, taskId: string): void {
+  const task = cluster.tasks.get(taskId);
+  if (!task) throw new ApiError(404, `Task '${taskId}' not found`);
+  cluster.updateTask(task, 'TASK_FINISHED');
+  const agent = cluster.agents.get(task.agentId);
+  if (agent) cluster.touchAgent(agent);
 }

@@ -12,14 +12,17 @@ export interface SeedShape {
   agents: number;
   tasksPerAgent: number;
   frameworks: number;
+  /** MOUNT disks of every agent, MB (default none). */
+  mountDisksMb?: number[];
 }
 
 const FRAMEWORK_NAMES = ['marathon', 'metronome', 'spark', 'jenkins', 'kafka', 'cassandra', 'elastic', 'hdfs'];
 const APP_NAMES = ['web', 'api', 'worker', 'cache', 'search', 'billing', 'auth', 'queue', 'cron', 'ingest'];
 
-/** The resources of a seeded agent. */
-export function defaultAgentResources(): Resource[] {
-  return [scalar('cpus', 8), scalar('mem', 32768), scalar('disk', 262144), ranges('ports', [[31000, 32000]])];
+/** The resources of a seeded agent: cpus, mem, a ROOT disk, ports, and the MOUNT disks asked for (MB each). */
+export function defaultAgentResources(mountDisksMb: number[] = []): Resource[] {
+  const mounts = mountDisksMb.map((mb, i): Resource => ({ ...scalar('disk', mb), disk: { source: { type: 'MOUNT', mount: { root: `/mnt/disk${i}` } } } }));
+  return [scalar('cpus', 8), scalar('mem', 32768), scalar('disk', 262144), ...mounts, ranges('ports', [[31000, 32000]])];
 }
 
 /**
@@ -33,9 +36,9 @@ export function agentIp(i: number): string {
 }
 
 /** Builds a seeded agent (not yet registered); `port` 0 until its endpoint opens. */
-export function makeAgent(cluster: Cluster, index: number): Agent {
+export function makeAgent(cluster: Cluster, index: number, mountDisksMb: number[] = []): Agent {
   const { id, seq } = cluster.newAgentId();
-  const res = defaultAgentResources();
+  const res = defaultAgentResources(mountDisksMb);
   return {
     id,
     seq,
@@ -49,7 +52,7 @@ export function makeAgent(cluster: Cluster, index: number): Agent {
       { name: 'zone', text: `zone-${String.fromCharCode(97 + (index % 3))}` },
     ],
     infoResources: res,
-    totalResources: res.map((r) => ({ ...r })),
+    totalResources: res.map((r) => JSON.parse(JSON.stringify(r)) as Resource),
     capabilities: [...AGENT_CAPABILITIES],
     version: '1.11.0',
     registeredNs: cluster.clock.nowNanos(),
@@ -115,7 +118,7 @@ export function seedCluster(cluster: Cluster, shape: SeedShape): void {
     fws.push(fw);
   }
   for (let i = 0; i < shape.agents; i++) {
-    const agent = makeAgent(cluster, i);
+    const agent = makeAgent(cluster, i, shape.mountDisksMb);
     cluster.agents.set(agent.id, agent);
     if (fws.length === 0) continue;
     for (let k = 0; k < shape.tasksPerAgent; k++) {

@@ -345,7 +345,7 @@ describe('MasterClient against the simulator', () => {
       expect(vols).toHaveLength(1);
       expect(vols[0]?.scalar?.value).toBe(1024);
       expect(vols[0]?.disk).toMatchObject({ persistence: { id: 'vol-1' }, volume: { container_path: 'data', mode: 'RW' } });
-      await expectMesosError(mesos.createVolumes({ agentId: id, volumes: [volume(10)] }), 'MESOS_BAD_REQUEST', 400, 'already exists');
+      await expectMesosError(mesos.createVolumes({ agentId: id, volumes: [volume(10)] }), 'MESOS_BAD_REQUEST', 400, 'is not unique');
 
       await mesos.growVolume({ agentId: id, volume: volume(1024), addition: disk(512) });
       vols = volumesOf(await agentById(id));

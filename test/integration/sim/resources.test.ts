@@ -67,7 +67,7 @@ describe('reservations and volumes (spec §6)', () => {
     expect((await call('CREATE_VOLUMES', { volumes: [disk(64, 'dev', 'v1')] })).status).toBe(202);
     expect(await total()).toContain('"persistence":{"id":"v1","principal":"ops"}');
     const dup = await call('CREATE_VOLUMES', { volumes: [disk(10, 'dev', 'v1')] });
-    expect([dup.status, dup.text]).toEqual([400, "Invalid CREATE_VOLUMES operation: Persistence ID 'v1' already exists"]);
+    expect([dup.status, dup.text]).toEqual([400, `Invalid CREATE operation on agent ${agentId}: Persistence ID 'v1' is not unique`]);
     const unres = await call('UNRESERVE_RESOURCES', { resources: [disk(64, 'dev', 'v1')] });
     expect(unres.status).toBe(400);
     expect((await call('GROW_VOLUME', { volume: disk(64, 'dev', 'v1'), addition: disk(16, 'dev') })).status).toBe(202);
@@ -77,6 +77,116 @@ describe('reservations and volumes (spec §6)', () => {
     expect(await total()).not.toContain('persistence');
     expect((await call('UNRESERVE_RESOURCES', { resources: [disk(100, 'dev')] })).status).toBe(202);
     expect(await total()).not.toContain('"role":"dev"');
+  });
+});
+
+describe('volumes as the master checks them (spec §6: validation.cpp, the allocator)', () => {
+  let sim: SimCluster;
+  let agentId: string;
+  const mount = (v: number, role?: string) => ({
+    type: 'SCALAR',
+    name: 'disk',
+    scalar: { value: v },
+    disk: { source: { type: 'MOUNT', mount: { root: '/mnt/disk0' } } },
+    ...(role ? { reservations: dyn(role) } : {}),
+  });
+  const mountVolume = (v: number, role: string, id: string) => ({ ...mount(v, role), disk: { source: { type: 'MOUNT', mount: { root: '/mnt/disk0' } }, persistence: { id, principal: 'ops' }, volume: { container_path: 'data', mode: 'RW' } } });
+  beforeEach(async () => {
+    sim = await startTestCluster({ agents: 1, tasksPerAgent: 0, timeScale: 1, mountDisksMb: [4096] });
+    agentId = [...sim.model.agents.keys()][0] as string;
+  });
+  afterEach(() => sim.stop());
+  const call = (type: string, sub: Record<string, unknown>) => callApi(sim.leader, { type, [type.toLowerCase()]: { agent_id: { value: agentId }, ...sub } });
+  type Res = { scalar: { value: number }; disk?: { persistence?: { id: string } } };
+  const volumesOf = async () =>
+    ((await getAgents(sim.leader)).find((a) => agentIdOf(a) === agentId)!.total_resources as Res[])
+      .filter((r) => r.disk?.persistence)
+      .map((r) => `${r.disk!.persistence!.id}:${r.scalar.value}`);
+
+  it('a task using a volume: DESTROY is 400 "Persistent volumes in use", GROW and SHRINK are 409; once it ends they pass', async () => {
+    expect((await call('RESERVE_RESOURCES', { resources: [disk(200, 'dev')] })).status).toBe(202);
+    expect((await call('CREATE_VOLUMES', { volumes: [disk(100, 'dev', 'v1')] })).status).toBe(202);
+    const taskId = sim.launchTask({ agentId, resources: [disk(100, 'dev', 'v1')] });
+    const destroy = await call('DESTROY_VOLUMES', { volumes: [disk(100, 'dev', 'v1')] });
+    expect([destroy.status, destroy.text]).toEqual([400, 'Invalid DESTROY operation: Persistent volumes in use']);
+    const grow = await call('GROW_VOLUME', { volume: disk(100, 'dev', 'v1'), addition: disk(50, 'dev') });
+    expect(grow.status).toBe(409);
+    expect(grow.text).toMatch(/does not contain disk\(reservations: \[\(DYNAMIC,dev,ops\)\]\)\[v1:data\]:100; disk\(reservations: \[\(DYNAMIC,dev,ops\)\]\):50$/);
+    expect((await call('SHRINK_VOLUME', { volume: disk(100, 'dev', 'v1'), subtract: { value: 10 } })).status).toBe(409);
+    expect(() => sim.launchTask({ agentId, resources: [disk(100, 'dev', 'v1')] })).toThrow(/does not contain/);
+    sim.finishTask(taskId);
+    await waitFor(async () => (await call('GROW_VOLUME', { volume: disk(100, 'dev', 'v1'), addition: disk(50, 'dev') })).status === 202, 'the volume free again');
+    expect(await volumesOf()).toEqual(['v1:150']);
+    expect((await call('DESTROY_VOLUMES', { volumes: [disk(150, 'dev', 'v1')] })).status).toBe(202);
+  });
+
+  it('GROW and SHRINK: the 400 rules with Mesos\'s texts; a missing volume is the allocator\'s 409', async () => {
+    expect((await call('RESERVE_RESOURCES', { resources: [disk(200, 'dev'), disk(50, 'other')] })).status).toBe(202);
+    expect((await call('CREATE_VOLUMES', { volumes: [disk(100, 'dev', 'v1')] })).status).toBe(202);
+    const prefix = (op: string) => `Invalid ${op} operation on agent ${agentId}: `;
+    const cases: [string, Record<string, unknown>, number, string | RegExp][] = [
+      ['GROW_VOLUME', { volume: disk(100, 'dev', 'v1'), addition: disk(0, 'dev') }, 400, `${prefix('GROW_VOLUME')}The size of 'GrowVolume.addition' field must be greater than zero`],
+      ['GROW_VOLUME', { volume: disk(100, 'dev', 'v1'), addition: disk(10, 'other') }, 400, `${prefix('GROW_VOLUME')}Incompatible resources in the 'GrowVolume.volume' and 'GrowVolume.addition' fields`],
+      ['GROW_VOLUME', { volume: disk(100, 'dev'), addition: disk(10, 'dev') }, 400, `${prefix('GROW_VOLUME')}Invalid persistent volume in the 'GrowVolume.volume' field: Resource disk(reservations: [(DYNAMIC,dev,ops)]):100 does not have DiskInfo`],
+      ['GROW_VOLUME', { volume: { ...disk(100, 'dev', 'v1'), shared: {} }, addition: disk(10, 'dev') }, 400, `${prefix('GROW_VOLUME')}Growing a shared persistent volume is not supported`],
+      ['GROW_VOLUME', { volume: disk(100, 'dev', 'nope'), addition: disk(10, 'dev') }, 409, /does not contain disk\(reservations: \[\(DYNAMIC,dev,ops\)\]\)\[nope:data\]:100/],
+      ['GROW_VOLUME', { volume: disk(100, 'dev', 'v1'), addition: disk(1000, 'dev') }, 409, /does not contain/],
+      ['SHRINK_VOLUME', { volume: disk(100, 'dev', 'v1'), subtract: { value: 0 } }, 400, `${prefix('SHRINK_VOLUME')}Value of 'ShrinkVolume.subtract' must be greater than zero`],
+      ['SHRINK_VOLUME', { volume: disk(100, 'dev', 'v1'), subtract: { value: 100 } }, 400, `${prefix('SHRINK_VOLUME')}Value of 'ShrinkVolume.subtract' must be smaller than the size of 'ShrinkVolume.volume'`],
+      ['SHRINK_VOLUME', { volume: mountVolume(4096, 'dev', 'm1'), subtract: { value: 10 } }, 400, `${prefix('SHRINK_VOLUME')}Shrinking a volume on a MOUNT disk is not supported`],
+      ['SHRINK_VOLUME', { volume: disk(90, 'dev', 'nope'), subtract: { value: 10 } }, 409, /does not contain/],
+    ];
+    for (const [type, sub, status, text] of cases) {
+      const r = await call(type, sub);
+      expect({ type, status: r.status, text: r.text }).toEqual({ type, status, text: typeof text === 'string' ? text : expect.stringMatching(text) });
+    }
+    expect(await volumesOf()).toEqual(['v1:100']);
+  });
+
+  it('a MOUNT disk is used whole: reserved whole, its volume takes all of it, and it never grows', async () => {
+    const part = await call('RESERVE_RESOURCES', { resources: [mount(1000, 'dev')] });
+    expect([part.status, part.text]).toEqual([409, expect.stringMatching(/; disk:4096; .* does not contain disk:1000$/)]);
+    expect((await call('RESERVE_RESOURCES', { resources: [mount(4096, 'dev')] })).status).toBe(202);
+    expect((await call('CREATE_VOLUMES', { volumes: [mountVolume(1024, 'dev', 'm1')] })).status).toBe(409);
+    expect((await call('CREATE_VOLUMES', { volumes: [mountVolume(4096, 'dev', 'm1')] })).status).toBe(202);
+    expect((await call('RESERVE_RESOURCES', { resources: [disk(10, 'dev')] })).status).toBe(202);
+    const grow = await call('GROW_VOLUME', { volume: mountVolume(4096, 'dev', 'm1'), addition: disk(10, 'dev') });
+    expect([grow.status, grow.text]).toEqual([400, `Invalid GROW_VOLUME operation on agent ${agentId}: Incompatible resources in the 'GrowVolume.volume' and 'GrowVolume.addition' fields`]);
+    expect((await call('DESTROY_VOLUMES', { volumes: [mountVolume(4096, 'dev', 'm1')] })).status).toBe(202);
+    expect((await call('UNRESERVE_RESOURCES', { resources: [mount(4096, 'dev')] })).status).toBe(202);
+  });
+
+  it('persistence ids are unique per role on the agent', async () => {
+    expect((await call('RESERVE_RESOURCES', { resources: [disk(100, 'dev'), disk(100, 'qa')] })).status).toBe(202);
+    expect((await call('CREATE_VOLUMES', { volumes: [disk(50, 'dev', 'v1')] })).status).toBe(202);
+    expect((await call('CREATE_VOLUMES', { volumes: [disk(50, 'qa', 'v1')] })).status).toBe(202);
+    expect((await call('CREATE_VOLUMES', { volumes: [disk(10, 'dev', 'v1')] })).text).toBe(`Invalid CREATE operation on agent ${agentId}: Persistence ID 'v1' is not unique`);
+    expect((await volumesOf()).sort()).toEqual(['v1:50', 'v1:50']);
+  });
+});
+
+describe('the authenticated principal (spec §6)', () => {
+  let sim: SimCluster;
+  let agentId: string;
+  beforeEach(async () => {
+    sim = await startTestCluster({ agents: 1, tasksPerAgent: 0, credentials: [{ principal: 'ops', secret: 's3cret' }] });
+    agentId = [...sim.model.agents.keys()][0] as string;
+  });
+  afterEach(() => sim.stop());
+  const auth = { Authorization: `Basic ${Buffer.from('ops:s3cret').toString('base64')}` };
+  const call = (type: string, sub: Record<string, unknown>) => callApi(sim.leader, { type, [type.toLowerCase()]: { agent_id: { value: agentId }, ...sub } }, auth);
+
+  it('must be the reservation\'s and the volume\'s principal', async () => {
+    const noPrincipal = await call('RESERVE_RESOURCES', { resources: [{ ...disk(10, 'dev'), reservations: [{ type: 'DYNAMIC', role: 'dev' }] }] });
+    expect(noPrincipal.text).toBe(`Invalid RESERVE operation on agent ${agentId}: A reserve operation was attempted by principal 'ops', but there is a reserved resource in the request with no principal set`);
+    const other = await call('RESERVE_RESOURCES', { resources: [{ ...disk(10, 'dev'), reservations: [{ type: 'DYNAMIC', role: 'dev', principal: 'eve' }] }] });
+    expect(other.text).toBe(`Invalid RESERVE operation on agent ${agentId}: A reserve operation was attempted by authenticated principal 'ops', which does not match a reserved resource in the request with principal 'eve'`);
+    expect((await call('RESERVE_RESOURCES', { resources: [disk(10, 'dev')] })).status).toBe(202);
+    const vol = disk(10, 'dev', 'v1') as { disk: { persistence: { principal?: string } } };
+    vol.disk.persistence.principal = 'eve';
+    expect((await call('CREATE_VOLUMES', { volumes: [vol] })).text).toBe(
+      `Invalid CREATE operation on agent ${agentId}: Create volume operation attempted by authenticated principal 'ops', which does not match a volume in the operation with principal 'eve' set in 'disk.persistence'`,
+    );
   });
 });
 

@@ -59,6 +59,6 @@ describe('drainAgent input', () => {
   });
 
   it('refuses an unknown runbook with the list of runbooks', () => {
-    expect(() => validateRunbookInput('drainAgnet', {})).toThrow(/runbook: unknown runbook 'drainAgnet' \(available: agentMaintenance, drainAgent/);
+    expect(() => validateRunbookInput('drainAgnet', {})).toThrow(/runbook: unknown runbook 'drainAgnet' \(available: agentMaintenance, decommissionAgent, drainAgent/);
   });
 });
