@@ -6,6 +6,7 @@ import { createAgentActivities } from './agents';
 import { createMaintenanceActivities } from './maintenance';
 import { createMaintenanceScheduleActivities } from './maintenance-schedule';
 import { createPreflightActivities } from './preflight';
+import { createSettingsActivities, type SettingsActivityDeps } from './settings';
 import { createWatchActivities } from './watch';
 
 export interface ActivityDeps {
@@ -13,6 +14,8 @@ export interface ActivityDeps {
   policy: Config['policy'];
   /** A Temporal client and the task queue, for activities that talk to the per-cluster entity workflows. */
   temporal: { client: Client; taskQueue: string };
+  /** Notification targets and what links to runs need (none: runs send no notifications). */
+  notifications?: SettingsActivityDeps['notifications'];
 }
 
 /** Every activity of the worker, built from its dependencies in one place (style.md principle 2). */
@@ -24,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMaintenanceScheduleActivities(deps),
     ...createWatchActivities(deps),
     ...createAgentLockActivities(deps),
+    ...createSettingsActivities(deps),
   };
 }
 

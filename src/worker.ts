@@ -60,7 +60,12 @@ export async function createRunbookWorker(options: WorkerOptions): Promise<Runbo
       namespace: config.temporal.namespace,
       taskQueue,
       workflowsPath: options.workflowsPath ?? require.resolve('../runbooks'),
-      activities: createActivities({ clusters, policy: config.policy, temporal: { client, taskQueue } }),
+      activities: createActivities({
+        clusters,
+        policy: config.policy,
+        temporal: { client, taskQueue },
+        notifications: { config: config.notifications, chatops: config.chatops, uiUrl: config.temporal.uiUrl },
+      }),
       ...(dataConverter ? { dataConverter } : {}),
       ...observability?.workerOptions(),
     });

@@ -27,3 +27,12 @@ export const act = new Proxy({} as SummarizedActivities, {
     return (summary: string, ...args: unknown[]) => fn.executeWithOptions({ summary }, args);
   },
 });
+
+/**
+ * The notification activity: short and bounded (it retries each target itself and never throws), called
+ * fire-and-forget by the kit for the events the configuration names (docs/notifications.md).
+ */
+export const notifyActivity = proxyActivities<Pick<Activities, 'notify'>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 3 },
+});
