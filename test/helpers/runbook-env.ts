@@ -29,11 +29,11 @@ export interface RunbookEnv {
   stop(): Promise<void>;
 }
 
-export async function runbookEnv(simOptions: SimOptions, options: { startWorker?: boolean; policy?: ConfigInput['policy']; workflowsPath?: string } = {}): Promise<RunbookEnv> {
+export async function runbookEnv(simOptions: SimOptions, options: { startWorker?: boolean; policy?: ConfigInput['policy']; workflowsPath?: string; config?: Omit<ConfigInput, 'clusters' | 'policy'> } = {}): Promise<RunbookEnv> {
   const sim = await startCluster({ seed: 11, timeScale: 20, agentReturnDelaySeconds: 2, ...simOptions });
   const cluster = uniqueName('sim').toLowerCase();
   const taskQueue = uniqueName('tq');
-  const config = parseConfig({ clusters: { [cluster]: { masters: sim.masters } }, policy: options.policy ?? {} });
+  const config = parseConfig({ ...options.config, clusters: { [cluster]: { masters: sim.masters } }, policy: options.policy ?? {} });
   const client = await testClient();
   const connection = await testWorkerConnection();
   const clusters = ClusterRegistry.fromConfig(config);
