@@ -6,6 +6,7 @@ import { createAgentActivities } from './agents';
 import { createMaintenanceActivities } from './maintenance';
 import { createMaintenanceScheduleActivities } from './maintenance-schedule';
 import { createPreflightActivities } from './preflight';
+import { createScheduleActivities } from './schedules';
 import { createSettingsActivities, type SettingsActivityDeps } from './settings';
 import { createWatchActivities } from './watch';
 
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWatchActivities(deps),
     ...createAgentLockActivities(deps),
     ...createSettingsActivities(deps),
+    ...createScheduleActivities(deps),
   };
 }
 

@@ -18,6 +18,7 @@ import { port } from './options';
 import { printProgress, watchRun } from './watch';
 import { jsonOption, printJson, type CliContext } from './context';
 import { freezeCommands, historyCommand, listCommand } from './runs';
+import { schedulesCommand } from './schedules';
 
 /** Exit codes (README "Our CLI"). */
 export const EXIT = { ok: 0, failed: 1, refused: 2, notReady: 3 } as const;
@@ -279,6 +280,7 @@ The run refuses a message that makes no sense in its current phase and says why;
 
   cli.addCommand(historyCommand(ctx));
   for (const command of freezeCommands(ctx)) cli.addCommand(command);
+  cli.addCommand(schedulesCommand(ctx));
 
   cli.addCommand(codecServerCommand(() => cli.opts().config));
   cli.addCommand(demoCommand());

@@ -85,7 +85,8 @@ export function freezeCommands(ctx: CliContext): Command[] {
         ];
         if (problems.length) throw Object.assign(new Error(`freeze: ${problems.join('; ')}`), { code: 'INVALID_INPUT' });
         const s = await client.freeze(opts.cluster, { until: parseUntil(opts.until!), reason: opts.reason! });
-        opts.json ? printJson(s) : process.stdout.write(formatFreeze(s));
+        if (opts.json) printJson(s);
+        else process.stdout.write(formatFreeze(s));
       },
       { checkCluster: true },
     );
@@ -96,7 +97,8 @@ export function freezeCommands(ctx: CliContext): Command[] {
     await ctx.withClient(
       async (client) => {
         const s = await client.unfreeze(opts.cluster, { reason: opts.reason });
-        opts.json ? printJson(s) : process.stdout.write(formatFreeze(s));
+        if (opts.json) printJson(s);
+        else process.stdout.write(formatFreeze(s));
       },
       { checkCluster: true },
     );

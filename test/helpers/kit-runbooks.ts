@@ -12,6 +12,7 @@ import { drainStep, waitDrainedStep, type AgentContext, type AgentFacts } from '
 export { agentLock } from '../../workflows/agent-lock';
 export { clusterWatcher } from '../../workflows/cluster-watcher';
 export { clusterFreeze } from '../../workflows/cluster-freeze';
+export { scheduledFiring } from '../../workflows/scheduled-firing';
 export { maintenanceScheduleOwner } from '../../workflows/maintenance-schedule-owner';
 export { drainAgent } from '../../runbooks/drainAgent';
 export { agentMaintenance } from '../../runbooks/agentMaintenance';
