@@ -19,6 +19,7 @@ import { printProgress, watchRun } from './watch';
 import { jsonOption, printJson, type CliContext } from './context';
 import { freezeCommands, historyCommand, listCommand } from './runs';
 import { schedulesCommand } from './schedules';
+import { chatopsCommand } from './chatops';
 
 /** Exit codes (README "Our CLI"). */
 export const EXIT = { ok: 0, failed: 1, refused: 2, notReady: 3 } as const;
@@ -281,6 +282,7 @@ The run refuses a message that makes no sense in its current phase and says why;
   cli.addCommand(historyCommand(ctx));
   for (const command of freezeCommands(ctx)) cli.addCommand(command);
   cli.addCommand(schedulesCommand(ctx));
+  cli.addCommand(chatopsCommand(ctx));
 
   cli.addCommand(codecServerCommand(() => cli.opts().config));
   cli.addCommand(demoCommand());

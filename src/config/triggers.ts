@@ -34,6 +34,11 @@ export const ChatopsSchema = z
     /** The Slack Web API's base URL (tests: a fake on loopback). */
     apiUrl: z.string().url().refine((u) => /^https?:\/\/.*\/$/.test(u), { message: 'an http(s) URL ending in "/", e.g. https://slack.com/api/' }).default('https://slack.com/api/'),
     allow: z.array(ChatAllowSchema).default([]),
+    /**
+     * Who a Slack user is for the approval policy and the runs' Initiator (`U0123: alice`), so four eyes holds
+     * across the CLI and chat; a user not listed is known by the Slack user id.
+     */
+    users: z.record(z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id, e.g. U0123ABCD'), z.string().min(1)).default({}),
     /** Requests older (or newer) than this are refused as replays (Slack: 5 minutes). */
     maxRequestAgeSeconds: z.number().int().min(10).max(300).default(300),
     /** How often run threads are refreshed from the runs' progress. */

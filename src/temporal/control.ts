@@ -409,16 +409,26 @@ export class RunbookClient {
   async follow(ref: RunReference, onEvent: (event: ProgressEvent) => void, options: { intervalMs?: number; until?: (p: Progress) => boolean } = {}): Promise<Progress | undefined> {
     const handle = await this.resolve(ref, { open: false });
     const interval = options.intervalMs ?? 500;
-    let lastSeq = 0;
-    let lastLine: string | undefined;
     let closed = false;
-    const result = handle.result().then(
+    // The long poll for the result is cancelled when following ends, so nothing of it outlives this call.
+    const stop = new AbortController();
+    const result = this.options.client.withAbortSignal(stop.signal, () => handle.result()).then(
       () => (closed = true),
       () => (closed = true),
     );
+    try {
+      return await this.followEvents(handle, onEvent, options, interval, () => closed, result);
+    } finally {
+      stop.abort();
+    }
+  }
+
+  private async followEvents(handle: WorkflowHandle, onEvent: (event: ProgressEvent) => void, options: { until?: (p: Progress) => boolean }, interval: number, isClosed: () => boolean, result: Promise<unknown>): Promise<Progress | undefined> {
+    let lastSeq = 0;
+    let lastLine: string | undefined;
     let progress: Progress | undefined;
     for (;;) {
-      const wasClosed = closed;
+      const wasClosed = isClosed();
       try {
         progress = await handle.query(progressQuery);
       } catch {

@@ -5,8 +5,8 @@ import type { RunbookWorkflow } from '../../workflows/kit/define';
  * Adds a test runbook (test/helpers/kit-runbooks.ts) to this jest process's catalog, so the start paths that run
  * in-process (a schedule's firing activities, the chat bot) accept it like a runbook of runbooks/.
  */
-export function addTestRunbook(workflow: RunbookWorkflow): void {
-  const def = workflow.runbook;
+export function addTestRunbook(workflow: { runbook: unknown }): void {
+  const def = (workflow as RunbookWorkflow).runbook;
   const example = def.inputSchema.parse(def.example) as Record<string, unknown>;
   const entry: CatalogEntry = {
     name: def.name,
