@@ -44,7 +44,8 @@ export function program(): Command {
       'after',
       `
 Exit codes: 0 done; 1 the run failed, or an unexpected error; 2 refused before anything changed (bad input or
-configuration, a control message the run refused, no such run); 3 a plan that is not ready.
+configuration, a control message the run refused, no such run, a freeze refused); 3 a plan that is not ready.
+--json: every command that answers prints JSON (errors too, on stderr: {"error":{"code","message"}}).
 
 Against the demo (npm run demo), from this folder, the CLI finds the demo's configuration by itself. Try:
   mesos-runbooks runbooks
@@ -236,10 +237,12 @@ The run refuses a message that makes no sense in its current phase and says why;
   cli
     .command('worker')
     .description('Run the worker: serves every runbook on the configured task queue until SIGINT/SIGTERM (then drains)')
-    .action(async () => {
+    .option('--json', 'print the ready line as JSON', false)
+    .action(async (opts: { json: boolean }) => {
       const cfg = config();
       const worker = await createRunbookWorker({ config: cfg });
-      process.stderr.write(`worker serving task queue '${worker.worker.options.taskQueue}' on ${cfg.temporal.address} (clusters: ${Object.keys(cfg.clusters).join(', ')})\n`);
+      const ready = { taskQueue: worker.worker.options.taskQueue, address: cfg.temporal.address, clusters: Object.keys(cfg.clusters) };
+      process.stderr.write(opts.json ? `${JSON.stringify({ worker: ready })}\n` : `worker serving task queue '${ready.taskQueue}' on ${ready.address} (clusters: ${ready.clusters.join(', ')})\n`);
       await serveUntilSignalled(worker);
     });
 
@@ -249,9 +252,10 @@ The run refuses a message that makes no sense in its current phase and says why;
     .addOption(new Option('--port <port>', 'frontend port').default(7233).argParser(port('--port')))
     .addOption(new Option('--ui-port <port>', 'Web UI port').default(8233).argParser(port('--ui-port')))
     .option('--data-dir <dir>', 'where the SQLite database lives', `${dataDir()}/temporal`)
-    .action(async (opts: { port: number; uiPort: number; dataDir: string }) => {
+    .option('--json', 'print the ready line as JSON', false)
+    .action(async (opts: { port: number; uiPort: number; dataDir: string; json: boolean }) => {
       const server = await startDevServer({ dataDir: opts.dataDir, port: opts.port, uiPort: opts.uiPort });
-      process.stdout.write(`Temporal at ${server.address}, Web UI ${server.uiUrl} (Ctrl-C to stop)\n`);
+      process.stdout.write(opts.json ? `${JSON.stringify({ address: server.address, uiUrl: server.uiUrl, namespace: server.namespace })}\n` : `Temporal at ${server.address}, Web UI ${server.uiUrl} (Ctrl-C to stop)\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
@@ -262,9 +266,11 @@ The run refuses a message that makes no sense in its current phase and says why;
   cli
     .command('temporal-cli')
     .description('Find the Temporal CLI (TEMPORAL_CLI, PATH, the cache) or build it from its Go module; print its path')
-    .action(async () => {
+    .option('--json', 'print {path, source, ms} as JSON', false)
+    .action(async (opts: { json: boolean }) => {
       const started = Date.now();
       const found = await resolveTemporalBinary();
+      if (opts.json) return printJson({ path: found.path, source: found.source, ms: Date.now() - started });
       process.stdout.write(`${found.path}\n`);
       process.stderr.write(`(${found.source}, ${Date.now() - started} ms)\n`);
     });
@@ -272,9 +278,11 @@ The run refuses a message that makes no sense in its current phase and says why;
   cli
     .command('temporal-server')
     .description('Find (TEMPORAL_SERVER_BIN + TEMPORAL_SQL_TOOL, the cache) or build the Temporal server v1.29.1 and its SQL tool; print their paths')
-    .action(async () => {
+    .option('--json', 'print {server, sqlTool, source, ms} as JSON', false)
+    .action(async (opts: { json: boolean }) => {
       const started = Date.now();
       const found = await resolveServerBinaries();
+      if (opts.json) return printJson({ server: found.server, sqlTool: found.sqlTool, source: found.source, ms: Date.now() - started });
       process.stdout.write(`${found.server}\n${found.sqlTool}\n`);
       process.stderr.write(`(${found.source}, ${Date.now() - started} ms)\n`);
     });

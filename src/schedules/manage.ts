@@ -1,7 +1,8 @@
 /**
  * `mesos-runbooks schedules sync | list | preview | pause | resume | trigger` (docs/schedules.md): keeps Temporal
- * Schedules in step with the configuration's `schedules:`. Sync owns only the schedules it created (the memo
- * `managedBy: mesos-runbooks` and the id prefix `mesos-runbooks/`); it is idempotent (a fingerprint of what it
+ * Schedules in step with the configuration's `schedules:`. Sync owns only the schedules it created (the id prefix
+ * `mesos-runbooks/`, the memo `managedBy: mesos-runbooks` and the configuration's task queue: two installations on
+ * one namespace with their own task queues leave each other's schedules alone); it is idempotent (a fingerprint of what it
  * controls, kept in the action's memo); it keeps a schedule's paused state as an operator left it. Preview reads the
  * server's own matching times, so exclusions, the calendar's AND of day of month and day of week, and the
  * daylight-saving rule are what the server will do.
@@ -123,7 +124,7 @@ export class ScheduleManager {
   async managed(): Promise<Map<string, ScheduleDescription>> {
     const found = new Map<string, ScheduleDescription>();
     for await (const summary of this.options.client.schedule.list()) {
-      if (!summary.scheduleId.startsWith(SCHEDULE_ID_PREFIX) || summary.memo?.managedBy !== MANAGED_BY) continue;
+      if (!summary.scheduleId.startsWith(SCHEDULE_ID_PREFIX) || summary.memo?.managedBy !== MANAGED_BY || summary.memo?.taskQueue !== this.options.taskQueue) continue;
       found.set(summary.scheduleId, await this.options.client.schedule.getHandle(summary.scheduleId).describe());
     }
     return found;
@@ -133,7 +134,7 @@ export class ScheduleManager {
   async describe(id: string): Promise<ScheduleDescription> {
     try {
       const d = await this.options.client.schedule.getHandle(temporalScheduleId(id)).describe();
-      if (d.memo?.managedBy === MANAGED_BY) return d;
+      if (d.memo?.managedBy === MANAGED_BY && d.memo?.taskQueue === this.options.taskQueue) return d;
     } catch (err) {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
     }

@@ -91,7 +91,7 @@ export function desiredSchedule(s: ScheduleConfig, taskQueue: string, additions:
         staticSummary: `schedule ${s.id}: ${s.runbook}`,
       },
       policies,
-      memo: { managedBy: MANAGED_BY, id: s.id },
+      memo: { managedBy: MANAGED_BY, id: s.id, taskQueue },
       state: { paused: s.paused, note: s.note ?? `managed by mesos-runbooks schedules sync (${s.id})` },
     },
   };
