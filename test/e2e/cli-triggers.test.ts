@@ -1,13 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { runCli } from '../helpers/cli';
 import { runbookEnv, type RunbookEnv } from '../helpers/runbook-env';
 import { temporalAddress } from '../helpers/temporal';
-
-const run = promisify(execFile);
-const root = path.resolve(__dirname, '../..');
 
 // The CLI's commands of issue 12 as an operator runs them (the process, its output and its exit code), against the
 // real dev server, the worker and a simulated cluster: list, history, status filters, freeze, schedules, --json.
@@ -33,15 +29,7 @@ describe('mesos-runbooks CLI: list, history, status, freeze, schedules, --json',
     await env?.stop();
   });
 
-  async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [path.join(root, 'bin/mesos-runbooks.js'), '--config', configFile, ...args], { cwd: root, env: { ...process.env, MESOS_RUNBOOKS_USER: 'olga' } });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const cli = (...args: string[]) => runCli(configFile, args, { ...process.env, MESOS_RUNBOOKS_USER: 'olga' });
   const agents = () => [...env.sim.model.agents.values()].sort((a, b) => a.seq - b.seq);
 
   it('list shows every runbook with its input fields, as text and as JSON', async () => {
