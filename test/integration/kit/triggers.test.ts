@@ -35,7 +35,7 @@ describe('the kit: freeze, windows, notifications', () => {
             attempts: 3,
             timeoutSeconds: 2,
             targets: [
-              { name: 'hook', webhook: { url: `${hook.url}/hook` }, runbooks: ['drainAgent'] },
+              { name: 'hook', webhook: { url: `${hook.url}/hook` }, runbooks: ['drainAgent', 'windowedWork'] },
               { name: 'dead', webhook: { url: 'http://127.0.0.1:9/nothing-listens' }, runbooks: ['drainAgent'], events: ['started', 'completed'] },
               { name: 'slack', slack: { channel: 'C-OPS', token: { env: 'TEST_NOTIFY_SLACK_TOKEN' }, apiUrl: slack.apiUrl }, runbooks: ['drainAgent'], events: ['approval', 'failed'] },
             ],
@@ -110,6 +110,8 @@ describe('the kit: freeze, windows, notifications', () => {
     expect(paused.wait).toMatchObject({ kind: 'window' });
     expect(paused.paused).toMatchObject({ by: 'window' });
     expect(paused.steps.find((s) => s.name === 'unit 1')?.status).toBe('pending');
+    const note = await hook.waitFor((r) => r.json?.event === 'windowPaused' && r.json?.workflowId === handle.workflowId);
+    expect(String(note.json?.text)).toMatch(/paused at its window's end: the next window \(the window ends .* and a step needs at least 5 min of it\)/);
     expect(await rejection(handle.executeUpdate('resume', { args: [{ by: 'x', notAfter: '2020-01-01T00:00:00Z' }] }))).toBe('notAfter: 2020-01-01T00:00:00Z is already past');
     expect(await rejection(handle.executeUpdate('resume', { args: [{ by: 'x', notAfter: 'tomorrow' }] }))).toBe('notAfter: an ISO 8601 time, e.g. 2026-12-08T04:00:00Z');
     const next = new Date(Date.now() + 3600_000).toISOString();
@@ -145,5 +147,20 @@ describe('the kit: freeze, windows, notifications', () => {
     await as('bob').abort(aborted.workflowId, { reason: 'not now' });
     await expect(env.client.workflow.getHandle(aborted.workflowId).result()).rejects.toBeInstanceOf(WorkflowFailedError);
     await slack.waitFor((r) => String(r.json?.text).includes(`${other.id} aborted`));
+  });
+
+  it('notifications: a wait stuck past its deadline notifies the webhook with the diagnosis', async () => {
+    const agent = pool.shift()!;
+    const framework = [...env.sim.model.frameworks.values()][0]!;
+    env.sim.setFrameworkAcknowledges(framework.id, false);
+    try {
+      const run = await as('alice').start('drainAgent', { cluster: env.cluster, agentId: agent.id, reason: 'stuck', maxGracePeriodSeconds: 0, drainTimeoutSeconds: 1 }, { idSuffix: uniqueName('n') });
+      const stuck = await hook.waitFor((r) => r.json?.event === 'stuck' && r.json?.workflowId === run.workflowId);
+      expect(String(stuck.json?.text)).toMatch(/is stuck: .* did not happen by its deadline: .*not acknowledged by their framework.*\(extend, skip or abort\)/);
+      await as('bob').skip(run.workflowId, { reason: 'framework replaced' });
+      await expect(env.client.workflow.getHandle(run.workflowId).result()).resolves.toMatchObject({ finalState: 'DRAINING' });
+    } finally {
+      env.sim.setFrameworkAcknowledges(framework.id, true);
+    }
   });
 });
