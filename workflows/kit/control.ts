@@ -153,24 +153,26 @@ export class RunControl {
   }
 
   /**
-   * Between steps: waits while the cluster is frozen (until it is lifted or its time is up), until the run's window
-   * opens (`notBefore`), at its window's end (until `resume`, with the next window), and while paused; throws
-   * {@link RunAborted} when an abort was asked. A run without freeze or window waits only while paused.
+   * Waits while paused; throws {@link RunAborted} when an abort was asked. With `gates` (before a step, and before an
+   * approval: what precedes a change), also waits while the cluster is frozen (until it is lifted or its time is up),
+   * until the run's window opens (`notBefore`), and at its window's end (until `resume`, with the next window). The
+   * waits inside a step (for Mesos, for the operator's work) do not stop for a freeze or a window: the step that
+   * already made its change finishes. A run without freeze or window waits only while paused.
    */
-  async checkpoint(): Promise<void> {
+  async checkpoint(options: { gates?: boolean } = {}): Promise<void> {
     for (;;) {
       this.throwIfAborted();
-      const frozen = this.activeFreeze();
+      const frozen = options.gates ? this.activeFreeze() : undefined;
       if (frozen) {
         await this.awaitThaw(frozen);
         continue;
       }
-      const notBefore = this.window?.notBefore;
+      const notBefore = options.gates ? this.window?.notBefore : undefined;
       if (notBefore !== undefined && Date.now() < notBefore) {
         await this.awaitWindowOpen(notBefore);
         continue;
       }
-      if (this.windowClosed()) {
+      if (options.gates && this.windowClosed()) {
         await this.awaitNextWindow();
         continue;
       }
@@ -249,7 +251,7 @@ export class RunControl {
   async awaitApproval(what: string, options: { required: boolean; confirm?: string }): Promise<ApprovalRecord[] | undefined> {
     const required = options.required || this.policy.alwaysRequireApproval || options.confirm !== undefined;
     if (!required) return undefined;
-    await this.checkpoint();
+    await this.checkpoint({ gates: true });
     const pending: PendingApproval = { what, required: this.policy.requiredApprovals, given: [], ...(options.confirm ? { confirm: options.confirm } : {}) };
     this.approval = pending;
     const phase = this.progress.snapshot.phase;

@@ -267,7 +267,7 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
   /** One step: checkpoint → read → decide → (confirmation) → write → wait → done. */
   private async runStep(s: StepSpec<RunContext<Input<Schema>, S, F>>): Promise<void> {
     const { ctx, control, progress } = this;
-    await control.checkpoint();
+    await control.checkpoint({ gates: true });
     const action = s.action(ctx);
     progress.start(s.name, action);
     const state = s.read ? await this.recovering(() => s.read!(ctx)) : undefined;
