@@ -9,6 +9,8 @@ import { createMaintenanceScheduleActivities } from './maintenance-schedule';
 import { createPreflightActivities } from './preflight';
 import { createQuotaActivities } from './quota';
 import { createResourceActivities } from './resources';
+import { createScheduleActivities } from './schedules';
+import { createSettingsActivities, type SettingsActivityDeps } from './settings';
 import { createWatchActivities } from './watch';
 
 export interface ActivityDeps {
@@ -18,6 +20,8 @@ export interface ActivityDeps {
   timeScale?: number;
   /** A Temporal client and the task queue, for activities that talk to the per-cluster entity workflows. */
   temporal: { client: Client; taskQueue: string };
+  /** Notification targets and what links to runs need (none: runs send no notifications). */
+  notifications?: SettingsActivityDeps['notifications'];
 }
 
 /** Every activity of the worker, built from its dependencies in one place (style.md principle 2). */
@@ -32,6 +36,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createResourceActivities(deps),
     ...createQuotaActivities(deps),
     ...createImageActivities(deps),
+    ...createSettingsActivities(deps),
+    ...createScheduleActivities(deps),
   };
 }
 

@@ -5,6 +5,7 @@ import type { PolicyConfig } from '../src/config';
 import { runbookFailure, type ApprovalPolicy } from '../src/contracts';
 import { asActivity } from './errors';
 import { machineState } from './preflight';
+import { approvalPolicyFor } from './settings';
 import type { AgentSummary, MachineMaintenance, MachineRef, StepOutcome } from './types';
 
 export interface MaintenanceActivityDeps {
@@ -25,14 +26,7 @@ export function createMaintenanceActivities({ clusters, policy, timeScale }: Mai
      * rules, overridden by the runbook's own entry under `policy.runbooks`; and, in a rehearsal, its time scale.
      */
     async approvalPolicy(input: { runbook: string }): Promise<ApprovalPolicy> {
-      const own = policy.runbooks[input.runbook] ?? {};
-      return {
-        approvers: own.approvers ?? policy.approvers,
-        alwaysRequireApproval: policy.alwaysRequireApproval.includes(input.runbook),
-        fourEyes: own.fourEyes ?? policy.fourEyes,
-        requiredApprovals: own.requiredApprovals ?? policy.requiredApprovals,
-        ...(timeScale !== undefined && timeScale !== 1 ? { timeScale } : {}),
-      };
+      return approvalPolicyFor(policy, input.runbook, timeScale);
     },
 
     /** The machine's maintenance mode (GET_MAINTENANCE_STATUS) and whether it is in the schedule. */

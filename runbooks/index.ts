@@ -8,6 +8,8 @@ import type { RunbookWorkflow } from '../workflows/kit/define';
 
 export { agentLock } from '../workflows/agent-lock';
 export { clusterWatcher } from '../workflows/cluster-watcher';
+export { clusterFreeze } from '../workflows/cluster-freeze';
+export { scheduledFiring } from '../workflows/scheduled-firing';
 export { maintenanceScheduleOwner } from '../workflows/maintenance-schedule-owner';
 
 interface WebpackContext {

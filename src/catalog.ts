@@ -49,6 +49,22 @@ export function runbookNames(): string[] {
   return [...catalog().keys()];
 }
 
+/** The catalog entry of a runbook declaration (`file`: where it is declared, relative to the project root). */
+export function catalogEntry(def: RunbookWorkflow['runbook'], file: string): CatalogEntry {
+  const example = def.inputSchema.parse(def.example) as Record<string, unknown>;
+  return {
+    name: def.name,
+    summary: def.summary,
+    destructive: def.destructive,
+    inputSchema: def.inputSchema,
+    target: def.target as (input: Record<string, unknown>) => string,
+    example: def.example as Record<string, unknown>,
+    file,
+    steps: ['preflight', 'lease', 'approval', ...def.steps(example as never).map((s) => s.name)],
+    lookup: def.subject.lookup ?? { kind: 'agent' },
+  };
+}
+
 function load(): Map<string, CatalogEntry> {
   const entries = new Map<string, CatalogEntry>();
   const files = readdirSync(RUNBOOKS_DIR).filter((f) => RUNBOOK_FILE.test(f) && !f.endsWith('.d.ts')).sort();
@@ -59,18 +75,7 @@ function load(): Map<string, CatalogEntry> {
       const def = (value as RunbookWorkflow).runbook;
       if (def.name !== exported) throw new Error(`runbooks/${file}: export '${exported}' declares runbook '${def.name}': the export's name is the workflow type, they must be equal`);
       if (entries.has(def.name)) throw new Error(`runbooks/${file}: runbook '${def.name}' is declared twice`);
-      const example = def.inputSchema.parse(def.example) as Record<string, unknown>;
-      entries.set(def.name, {
-        name: def.name,
-        summary: def.summary,
-        destructive: def.destructive,
-        inputSchema: def.inputSchema,
-        target: def.target as (input: Record<string, unknown>) => string,
-        example: def.example as Record<string, unknown>,
-        file: `runbooks/${file}`,
-        steps: ['preflight', 'lease', 'approval', ...def.steps(example as never).map((s) => s.name)],
-        lookup: def.subject.lookup ?? { kind: 'agent' },
-      });
+      entries.set(def.name, catalogEntry(def, `runbooks/${file}`));
     }
   }
   return entries;

@@ -62,7 +62,13 @@ export async function createRunbookWorker(options: WorkerOptions): Promise<Runbo
       namespace: config.temporal.namespace,
       taskQueue,
       workflowsPath: options.workflowsPath ?? require.resolve('../runbooks'),
-      activities: createActivities({ clusters, policy: config.policy, temporal: { client, taskQueue }, ...(options.timeScale ? { timeScale: options.timeScale } : {}) }),
+      activities: createActivities({
+        clusters,
+        policy: config.policy,
+        temporal: { client, taskQueue },
+        notifications: { config: config.notifications, chatops: config.chatops, uiUrl: config.temporal.uiUrl },
+        ...(options.timeScale ? { timeScale: options.timeScale } : {}),
+      }),
       ...(dataConverter ? { dataConverter } : {}),
       ...observability?.workerOptions(),
     });

@@ -12,7 +12,8 @@ export function codecServerCommand(configFile: () => string | undefined): Comman
     .description("Serve POST /encode and /decode for the Temporal Web UI and CLI, with the configuration's encryption keys")
     .option('--bind <host:port>', 'where to listen (default: codecServer.bindAddress, 127.0.0.1:8888)')
     .option('--cors-origin <origin...>', "the Web UI's origin(s), e.g. http://localhost:8080 (default: codecServer.corsOrigins)")
-    .action(async (opts: { bind?: string; corsOrigin?: string[] }) => {
+    .option('--json', 'print the ready line as JSON', false)
+    .action(async (opts: { bind?: string; corsOrigin?: string[]; json?: boolean }) => {
       const config = loadConfig({ file: configFile() });
       const codec = codecFromConfig(config.temporal.encryption);
       if (!codec) {
@@ -31,7 +32,7 @@ export function codecServerCommand(configFile: () => string | undefined): Comman
         corsOrigins: opts.corsOrigin ?? config.codecServer.corsOrigins,
         log: (line) => process.stderr.write(`${line}\n`),
       });
-      process.stdout.write(`codec server ${server.url} (active key ${codec.activeKeyId})\n`);
+      process.stdout.write(opts.json ? `${JSON.stringify({ codecServer: server.url, activeKeyId: codec.activeKeyId })}\n` : `codec server ${server.url} (active key ${codec.activeKeyId})\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

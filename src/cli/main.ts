@@ -16,6 +16,10 @@ import { createRunbookWorker, serveUntilSignalled } from '../worker';
 import { demoCommand } from './demo';
 import { port } from './options';
 import { printProgress, watchRun } from './watch';
+import { jsonOption, printJson, type CliContext } from './context';
+import { freezeCommands, historyCommand, listCommand } from './runs';
+import { schedulesCommand } from './schedules';
+import { chatopsCommand } from './chatops';
 
 /** Exit codes (README "Our CLI"). */
 export const EXIT = { ok: 0, failed: 1, refused: 2, notReady: 3 } as const;
@@ -40,7 +44,8 @@ export function program(): Command {
       'after',
       `
 Exit codes: 0 done; 1 the run failed, or an unexpected error; 2 refused before anything changed (bad input or
-configuration, a control message the run refused, no such run); 3 a plan that is not ready.
+configuration, a control message the run refused, no such run, a freeze refused); 3 a plan that is not ready.
+--json: every command that answers prints JSON (errors too, on stderr: {"error":{"code","message"}}).
 
 Against the demo (npm run demo), from this folder, the CLI finds the demo's configuration by itself. Try:
   mesos-runbooks runbooks
@@ -63,16 +68,17 @@ Against the demo (npm run demo), from this folder, the CLI finds the demo's conf
     }
   }
 
-  cli
-    .command('runbooks')
-    .description('List the runbooks: what each does, its steps, and an example input')
-    .action(() => {
-      for (const entry of catalog().values()) {
-        process.stdout.write(
-          `${entry.name}${entry.destructive ? ' (destructive)' : ''}\n  ${entry.summary}\n  steps: ${entry.steps.join(' → ')}\n  example: mesos-runbooks start ${entry.name} -i '${JSON.stringify(entry.example)}'\n\n`,
-        );
-      }
-    });
+  const ctx: CliContext = { config, user, withClient };
+
+  jsonOption(cli.command('runbooks').description('List the runbooks: what each does, its steps, and an example input (list: also their input fields)')).action((opts: { json: boolean }) => {
+    if (opts.json) return printJson([...catalog().values()].map((e) => ({ name: e.name, summary: e.summary, destructive: e.destructive, steps: e.steps, example: e.example })));
+    for (const entry of catalog().values()) {
+      process.stdout.write(
+        `${entry.name}${entry.destructive ? ' (destructive)' : ''}\n  ${entry.summary}\n  steps: ${entry.steps.join(' → ')}\n  example: mesos-runbooks start ${entry.name} -i '${JSON.stringify(entry.example)}'\n\n`,
+      );
+    }
+  });
+  cli.addCommand(listCommand());
 
   const inputOptions = (command: Command) =>
     command
@@ -86,6 +92,7 @@ Against the demo (npm run demo), from this folder, the CLI finds the demo's conf
       .argument('<runbook>', `one of: ${runbookNames().join(', ')}`),
   )
     .option('-w, --watch', 'print progress until the run ends', false)
+    .option('--json', 'print the started run as JSON (with --watch: the events as JSON lines, then the outcome)', false)
     .option('--initiator <who>', 'who starts it (default: --user)')
     .addHelpText(
       'after',
@@ -97,11 +104,16 @@ Examples (against the demo):
 The input is checked before anything starts: every bad field is named at once, and the agent must exist in the
 cluster. The run's id is <runbook>/<cluster>/<agent id or hostname>: use it (or that form) with watch, status and control.`,
     )
-    .action(async (runbook: string, opts: { input?: string; inputFile?: string; watch: boolean; initiator?: string }) => {
+    .action(async (runbook: string, opts: { input?: string; inputFile?: string; watch: boolean; initiator?: string; json: boolean }) => {
       const input = parseInputArg(opts);
       await withClient(
         async (client) => {
           const run = await client.start(runbook, input);
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify(run)}\n`);
+            if (opts.watch) await finish(client, run.workflowId, true);
+            return;
+          }
           process.stdout.write(`started ${run.workflowId} (run ${run.runId})\n`);
           if (run.url) process.stdout.write(`Web UI: ${run.url}\n`);
           if (!opts.watch) {
@@ -139,14 +151,20 @@ cluster. The run's id is <runbook>/<cluster>/<agent id or hostname>: use it (or 
     .description("Follow a run's progress until it ends (or reaches a phase)")
     .argument('<run>', 'the id start printed, or <runbook>/<cluster>/<agent id or hostname>')
     .option('--until <phase>', "return once the run's phase is this (e.g. work, \"awaiting approval\") instead of at its end")
-    .action(async (ref: string, opts: { until?: string }) => {
+    .option('--json', 'each event as a JSON line, then the outcome as one', false)
+    .action(async (ref: string, opts: { until?: string; json: boolean }) => {
       await withClient(async (client) => {
         if (opts.until) {
-          const progress = await watchRun(client, ref, { until: (p) => p.phase === opts.until });
-          if (progress?.phase !== opts.until) process.stdout.write(`the run ended in phase ${progress?.phase ?? 'unknown'}, never reaching ${opts.until}\n`);
+          const progress = opts.json
+            ? await client.follow(ref, (e) => process.stdout.write(`${JSON.stringify(e)}\n`), { until: (p) => p.phase === opts.until })
+            : await watchRun(client, ref, { until: (p) => p.phase === opts.until });
+          if (progress?.phase !== opts.until) {
+            if (opts.json) process.stdout.write(`${JSON.stringify({ phase: progress?.phase, reached: false })}\n`);
+            else process.stdout.write(`the run ended in phase ${progress?.phase ?? 'unknown'}, never reaching ${opts.until}\n`);
+          }
           return;
         }
-        await finish(client, ref);
+        await finish(client, ref, opts.json);
       });
     });
 
@@ -156,19 +174,30 @@ cluster. The run's id is <runbook>/<cluster>/<agent id or hostname>: use it (or 
     .argument('[run]', 'the id start printed, or <runbook>/<cluster>/<agent id or hostname>')
     .option('--cluster <name>', 'only runs on this cluster')
     .option('--runbook <name>', 'only runs of this runbook')
+    .option('--phase <phase>', 'only runs in this phase (e.g. "awaiting approval", work, frozen, "paused at window end")')
+    .option('--initiator <who>', 'only runs this user (or schedule:<id>) started')
     .option('--all', 'closed runs too', false)
     .option('--json', 'as JSON', false)
-    .action(async (ref: string | undefined, opts: { cluster?: string; runbook?: string; all: boolean; json: boolean }) => {
+    .action(async (ref: string | undefined, opts: { cluster?: string; runbook?: string; phase?: string; initiator?: string; all: boolean; json: boolean }) => {
       await withClient(async (client) => {
         if (ref) {
           const progress = await client.progress(ref);
           process.stdout.write(opts.json ? `${JSON.stringify(progress, null, 2)}\n` : printProgress(progress));
           return;
         }
-        const runs = await client.findRuns({ cluster: opts.cluster, runbook: opts.runbook, open: !opts.all });
+        const runs = await client.findRuns({ cluster: opts.cluster, runbook: opts.runbook, phase: opts.phase, initiator: opts.initiator, open: !opts.all });
         if (opts.json) process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
         else if (runs.length === 0) process.stdout.write(`no ${opts.all ? '' : 'open '}runs${opts.cluster ? ` on ${opts.cluster}` : ''}\n`);
-        else for (const r of runs) process.stdout.write(`${r.workflowId}  ${r.status}${r.phase ? `  phase: ${r.phase}` : ''}${r.initiator ? `  by ${r.initiator}` : ''}  since ${r.startTime}\n`);
+        else {
+          // Grouped by cluster, then runbook: what an on-call engineer scans first.
+          const sorted = [...runs].sort((a, b) => `${a.cluster}/${a.runbook}`.localeCompare(`${b.cluster}/${b.runbook}`));
+          let group = '';
+          for (const r of sorted) {
+            const g = `${r.cluster ?? '?'} / ${r.runbook}`;
+            if (g !== group) process.stdout.write(`${(group = g)}\n`);
+            process.stdout.write(`  ${r.workflowId}  ${r.status}${r.phase ? `  phase: ${r.phase}` : ''}${r.initiator ? `  by ${r.initiator}` : ''}  since ${r.startTime}\n`);
+          }
+        }
       });
     });
 
@@ -182,6 +211,7 @@ cluster. The run's id is <runbook>/<cluster>/<agent id or hostname>: use it (or 
     .option('--confirm <target>', 'with approve: the target a destructive step asks you to name (an agent id, a persistence id)')
     .option('--note <text>', 'with complete: what was done')
     .option('--by <who>', 'who sends it, the approver for approve (default: --user)')
+    .option('--json', 'print the answer as JSON', false)
     .addHelpText(
       'after',
       `
@@ -193,12 +223,12 @@ Examples (against the demo, for a run started by hostname or by agent id alike):
 
 The run refuses a message that makes no sense in its current phase and says why; nothing changes then (exit 2).`,
     )
-    .action(async (ref: string, action: string, opts: { reason?: string; minutes?: string; confirm?: string; note?: string; by?: string }) => {
+    .action(async (ref: string, action: string, opts: { reason?: string; minutes?: string; confirm?: string; note?: string; by?: string; json: boolean }) => {
       const checked = controlAction(action, opts);
       await withClient(
         async (client) => {
           const ack = await client.send(ref, checked, controlInput(checked, opts, client.identity ?? ''));
-          process.stdout.write(`${ack.message} (phase: ${ack.phase})\n`);
+          process.stdout.write(opts.json ? `${JSON.stringify(ack)}\n` : `${ack.message} (phase: ${ack.phase})\n`);
         },
         { identity: user(opts.by) },
       );
@@ -207,10 +237,12 @@ The run refuses a message that makes no sense in its current phase and says why;
   cli
     .command('worker')
     .description('Run the worker: serves every runbook on the configured task queue until SIGINT/SIGTERM (then drains)')
-    .action(async () => {
+    .option('--json', 'print the ready line as JSON', false)
+    .action(async (opts: { json: boolean }) => {
       const cfg = config();
       const worker = await createRunbookWorker({ config: cfg });
-      process.stderr.write(`worker serving task queue '${worker.worker.options.taskQueue}' on ${cfg.temporal.address} (clusters: ${Object.keys(cfg.clusters).join(', ')})\n`);
+      const ready = { taskQueue: worker.worker.options.taskQueue, address: cfg.temporal.address, clusters: Object.keys(cfg.clusters) };
+      process.stderr.write(opts.json ? `${JSON.stringify({ worker: ready })}\n` : `worker serving task queue '${ready.taskQueue}' on ${ready.address} (clusters: ${ready.clusters.join(', ')})\n`);
       await serveUntilSignalled(worker);
     });
 
@@ -220,9 +252,10 @@ The run refuses a message that makes no sense in its current phase and says why;
     .addOption(new Option('--port <port>', 'frontend port').default(7233).argParser(port('--port')))
     .addOption(new Option('--ui-port <port>', 'Web UI port').default(8233).argParser(port('--ui-port')))
     .option('--data-dir <dir>', 'where the SQLite database lives', `${dataDir()}/temporal`)
-    .action(async (opts: { port: number; uiPort: number; dataDir: string }) => {
+    .option('--json', 'print the ready line as JSON', false)
+    .action(async (opts: { port: number; uiPort: number; dataDir: string; json: boolean }) => {
       const server = await startDevServer({ dataDir: opts.dataDir, port: opts.port, uiPort: opts.uiPort });
-      process.stdout.write(`Temporal at ${server.address}, Web UI ${server.uiUrl} (Ctrl-C to stop)\n`);
+      process.stdout.write(opts.json ? `${JSON.stringify({ address: server.address, uiUrl: server.uiUrl, namespace: server.namespace })}\n` : `Temporal at ${server.address}, Web UI ${server.uiUrl} (Ctrl-C to stop)\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
@@ -233,9 +266,11 @@ The run refuses a message that makes no sense in its current phase and says why;
   cli
     .command('temporal-cli')
     .description('Find the Temporal CLI (TEMPORAL_CLI, PATH, the cache) or build it from its Go module; print its path')
-    .action(async () => {
+    .option('--json', 'print {path, source, ms} as JSON', false)
+    .action(async (opts: { json: boolean }) => {
       const started = Date.now();
       const found = await resolveTemporalBinary();
+      if (opts.json) return printJson({ path: found.path, source: found.source, ms: Date.now() - started });
       process.stdout.write(`${found.path}\n`);
       process.stderr.write(`(${found.source}, ${Date.now() - started} ms)\n`);
     });
@@ -243,27 +278,38 @@ The run refuses a message that makes no sense in its current phase and says why;
   cli
     .command('temporal-server')
     .description('Find (TEMPORAL_SERVER_BIN + TEMPORAL_SQL_TOOL, the cache) or build the Temporal server v1.29.1 and its SQL tool; print their paths')
-    .action(async () => {
+    .option('--json', 'print {server, sqlTool, source, ms} as JSON', false)
+    .action(async (opts: { json: boolean }) => {
       const started = Date.now();
       const found = await resolveServerBinaries();
+      if (opts.json) return printJson({ server: found.server, sqlTool: found.sqlTool, source: found.source, ms: Date.now() - started });
       process.stdout.write(`${found.server}\n${found.sqlTool}\n`);
       process.stderr.write(`(${found.source}, ${Date.now() - started} ms)\n`);
     });
+
+  cli.addCommand(historyCommand(ctx));
+  for (const command of freezeCommands(ctx)) cli.addCommand(command);
+  cli.addCommand(schedulesCommand(ctx));
+  cli.addCommand(chatopsCommand(ctx));
 
   cli.addCommand(codecServerCommand(() => cli.opts().config));
   cli.addCommand(demoCommand());
   return cli;
 }
 
-/** Follows a run to its end: prints its events, then `finished: <result>` (exit 0) or `failed: <type>: <message>` (exit 1). */
-async function finish(client: RunbookClient, ref: string): Promise<void> {
-  await watchRun(client, ref);
+/**
+ * Follows a run to its end: prints its events, then `finished: <result>` (exit 0) or `failed: <type>: <message>`
+ * (exit 1); with `json`, each event as a JSON line, then `{"outcome": ...}`.
+ */
+async function finish(client: RunbookClient, ref: string, json = false): Promise<void> {
+  if (json) await client.follow(ref, (e) => process.stdout.write(`${JSON.stringify(e)}\n`));
+  else await watchRun(client, ref);
   try {
     const result = await client.result(ref);
-    process.stdout.write(`finished: ${JSON.stringify(result)}\n`);
+    process.stdout.write(json ? `${JSON.stringify({ outcome: 'finished', result })}\n` : `finished: ${JSON.stringify(result)}\n`);
   } catch (err) {
     const type = failureType(err);
-    process.stdout.write(`failed: ${type ? `${type}: ` : ''}${failureMessage(err)}\n`);
+    process.stdout.write(json ? `${JSON.stringify({ outcome: 'failed', type, message: failureMessage(err) })}\n` : `failed: ${type ? `${type}: ` : ''}${failureMessage(err)}\n`);
     process.exitCode = EXIT.failed;
   }
 }
@@ -324,7 +370,9 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     await program().parseAsync(argv);
   } catch (err) {
     const code = (err as { code?: string }).code;
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    const message = err instanceof Error ? err.message : String(err);
+    // With --json, the error is JSON too (on stderr), so a script can read its code.
+    process.stderr.write(argv.includes('--json') ? `${JSON.stringify({ error: { code: code ?? 'ERROR', message } })}\n` : `${message}\n`);
     process.exitCode = code && REFUSED.has(code) ? EXIT.refused : EXIT.failed;
   }
 }

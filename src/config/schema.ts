@@ -1,15 +1,10 @@
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../contracts/ids';
 
-/**
- * A secret is never written in the configuration: it is named by reference, an environment variable or a file
- * (design.md "Configuration"). Resolved only in the worker, never in workflow code or history.
- */
-export const SecretRefSchema = z.union([
-  z.object({ env: z.string().min(1).describe('name of an environment variable holding the secret') }).strict(),
-  z.object({ file: z.string().min(1).describe('path of a file holding the secret') }).strict(),
-]);
-export type SecretRef = z.infer<typeof SecretRefSchema>;
+import { SecretRefSchema } from './secret-ref';
+import { ChatopsSchema, NotificationsSchema, SchedulesSchema } from './triggers';
+
+export { SecretRefSchema, type SecretRef } from './secret-ref';
 
 export const MesosCredentialsSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('basic'), principal: z.string().min(1), secret: SecretRefSchema }).strict(),
@@ -161,6 +156,10 @@ export const ConfigSchema = z
     policy: PolicySchema.default(PolicySchema.parse({})),
     observability: ObservabilitySchema.default(ObservabilitySchema.parse({})),
     codecServer: CodecServerSchema.default(CodecServerSchema.parse({})),
+    /** The chat bot (docs/chatops.md), scheduled runs and windows (docs/schedules.md), notifications (docs/notifications.md). */
+    chatops: ChatopsSchema.optional(),
+    schedules: SchedulesSchema.default([]),
+    notifications: NotificationsSchema.default(NotificationsSchema.parse({})),
   })
   .strict();
 

@@ -20,12 +20,18 @@ export type ApproveInput = { approver: string; reason: string; confirm?: string 
 export type ReasonInput = Actor & { reason: string };
 export type ExtendInput = Actor & { minutes: number };
 export type CompleteInput = Actor & { note?: string };
+/**
+ * `notAfter` (ISO time): with a run paused at its window's end, the end of the next window (a schedule's firing
+ * sends it); the run goes on until `notAfter` less its `minRemainingMinutes`. Without it, resuming a run paused at
+ * its window's end lifts the window for the rest of the run.
+ */
+export type ResumeInput = Actor & { notAfter?: string };
 
 /** What each action takes. */
 export interface ControlInputs {
   approve: ApproveInput;
   pause: ReasonInput;
-  resume: Actor;
+  resume: ResumeInput;
   abort: ReasonInput;
   complete: CompleteInput;
   extend: ExtendInput;
@@ -74,5 +80,69 @@ export interface ApprovalRecord {
   what: string;
   approver: string;
   reason: string;
+  at: string;
+}
+
+/**
+ * The phase (and `RunbookPhase` search attribute) of a run paused because its maintenance window closed: a
+ * schedule's next firing finds it by this phase and its `Initiator` (`schedule:<id>`) and resumes it with the new
+ * window instead of starting another run.
+ */
+export const WINDOW_PAUSED_PHASE = 'paused at window end';
+
+/** The `Initiator` of runs a schedule starts: `schedule:<id>`. */
+export function scheduleInitiator(scheduleId: string): string {
+  return `schedule:${scheduleId}`;
+}
+
+/** A cluster's freeze (entity workflow `cluster-freeze/<cluster>`): while it holds, no run starts a step. */
+export interface Freeze {
+  by: string;
+  reason: string;
+  /** When it lifts by itself (ISO). */
+  until: string;
+  since: string;
+}
+export interface FreezeState {
+  cluster: string;
+  freeze?: Freeze;
+  /** The last unfreeze: who lifted it, when. */
+  lifted?: { by: string; at: string; reason?: string };
+}
+export interface FreezeRequest {
+  by: string;
+  reason: string;
+  until: string;
+}
+export interface UnfreezeRequest {
+  by: string;
+  reason?: string;
+}
+
+/** What a run learns from the worker's configuration when it starts (the `runSettings` activity). */
+export interface RunSettings {
+  policy: ApprovalPolicy;
+  /** The cluster's freeze now; later changes come as the `freezeChanged` Signal (the run is subscribed). */
+  freeze: FreezeState;
+  /** True when the run subscribed to its cluster's freeze (it unsubscribes at its end). */
+  subscribed: boolean;
+  /** The notification events configured for this runbook and cluster (empty: the run sends none). */
+  notify: NotifyEventKind[];
+}
+
+/** What a run notifies about (configuration `notifications.targets[].events`). */
+export const NOTIFY_EVENTS = ['started', 'approval', 'stuck', 'windowPaused', 'failed', 'completed'] as const;
+export type NotifyEventKind = (typeof NOTIFY_EVENTS)[number];
+
+/** One notification, as the run sends it to the `notify` activity (which adds the run's link). */
+export interface Notification {
+  event: NotifyEventKind;
+  runbook: string;
+  cluster: string;
+  target?: string;
+  workflowId: string;
+  runId: string;
+  /** One line: what happened. */
+  text: string;
   at: string;
 }

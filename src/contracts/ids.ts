@@ -35,9 +35,23 @@ export function watcherWorkflowId(cluster: string): string {
   return `cluster-watcher/${cluster}`;
 }
 
+/** The freeze of a cluster (entity workflow `clusterFreeze`): who froze it, why, until when, and the runs to tell. */
+export function clusterFreezeWorkflowId(cluster: string): string {
+  return `cluster-freeze/${cluster}`;
+}
+
+/** The Temporal Schedule of a configured schedule (`schedules[].id`): `mesos-runbooks/<id>`. */
+export const SCHEDULE_ID_PREFIX = 'mesos-runbooks/';
+export function temporalScheduleId(id: string): string {
+  return `${SCHEDULE_ID_PREFIX}${id}`;
+}
+
 /** The entity workflows' types, for starting them by name (activities never import workflow modules). */
 export const EntityWorkflowTypes = {
   agentLock: 'agentLock',
   maintenanceScheduleOwner: 'maintenanceScheduleOwner',
   clusterWatcher: 'clusterWatcher',
+  clusterFreeze: 'clusterFreeze',
+  /** What a schedule starts at each firing: it computes the window and starts (or resumes) the runbook's run. */
+  scheduledFiring: 'scheduledFiring',
 } as const;

@@ -7,7 +7,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ScheduleChange, ScheduleChangeResult } from '../maintenance/schedule-change';
 import type { ConditionMetInput, RegisterWaits, CancelWaitInput, ResolvedInput, Wait } from '../convergence/protocol';
 import { WatchMessages } from '../convergence/protocol';
-import type { ChildEnded, ControlAck, ControlInputs } from './control';
+import type { ChildEnded, ControlAck, ControlInputs, FreezeRequest, FreezeState, UnfreezeRequest } from './control';
 import type { AcquireRequest, AcquireResult, AgentLockState, ReleaseRequest } from './lock';
 import type { Progress } from './progress';
 
@@ -61,3 +61,16 @@ export const resolvedSignal = defineSignal<[ResolvedInput]>(WatchMessages.resolv
 export const waitsQuery = defineQuery<Wait[]>(WatchMessages.waits);
 /** Sent by the watcher to a waiting run when its condition holds (or can no longer hold). */
 export const conditionMetSignal = defineSignal<[ConditionMetInput]>(WatchMessages.conditionMet);
+
+// ── A cluster's freeze (cluster-freeze/<cluster>) and the runs it tells ─────────────────────────────────────────
+/** Freezes the cluster (or changes the freeze); answered with the new state. */
+export const freezeUpdate = defineUpdate<FreezeState, [FreezeRequest]>('freeze');
+/** Lifts the freeze; answered with the new state. */
+export const unfreezeUpdate = defineUpdate<FreezeState, [UnfreezeRequest]>('unfreeze');
+/** A run subscribes (at its start): answered with the state now; every later change is signalled `freezeChanged`. */
+export const freezeSubscribeUpdate = defineUpdate<FreezeState, [{ workflowId: string; runId: string }]>('subscribe');
+/** A run ends: no more `freezeChanged` for it. */
+export const freezeUnsubscribeSignal = defineSignal<[{ workflowId: string; runId: string }]>('unsubscribe');
+export const freezeStateQuery = defineQuery<FreezeState>('freezeState');
+/** Sent by the freeze to each subscribed run when it changes. */
+export const freezeChangedSignal = defineSignal<[FreezeState]>('freezeChanged');

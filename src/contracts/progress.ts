@@ -15,8 +15,11 @@ export interface ProgressStep {
   note?: string;
 }
 
-/** What a run waits for: Mesos (a shared condition), a human (approval, the operator's work), another run, or a failover. */
-export type WaitKind = 'mesos' | 'approval' | 'operator' | 'lease' | 'recovery';
+/**
+ * What a run waits for: Mesos (a shared condition), a human (approval, the operator's work), another run, a failover,
+ * its cluster's freeze to lift, its window to open (`windowOpen`), or, paused at its window's end, the next window.
+ */
+export type WaitKind = 'mesos' | 'approval' | 'operator' | 'lease' | 'recovery' | 'freeze' | 'windowOpen' | 'window';
 
 export interface ProgressWait {
   what: string;
@@ -29,7 +32,7 @@ export interface ProgressWait {
 }
 
 /** How a wait ended. */
-export type WaitOutcome = 'met' | 'skipped' | 'impossible' | 'granted' | 'approved' | 'completed' | 'elapsed' | 'aborted' | 'timedOut';
+export type WaitOutcome = 'met' | 'skipped' | 'impossible' | 'granted' | 'approved' | 'completed' | 'elapsed' | 'aborted' | 'timedOut' | 'lifted' | 'resumed';
 
 /** What every event carries: its number in the run (1, 2, ...) and when it happened (workflow time, ISO). */
 interface EventBase {

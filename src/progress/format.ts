@@ -109,6 +109,6 @@ export function currentDetails(p: Progress): string {
   }
   if (p.operatorActions.length > 0) lines.push('', `Operator actions now: ${p.operatorActions.map((a) => `\`${a}\``).join(', ')}`);
   const recent = (p.events ?? []).slice(-8);
-  if (recent.length > 0) lines.push('', '**Recent events** (UTC)', ...recent.map((e) => `- ${clock(e.at)} ${formatEvent(markdown, e)}`));
+  if (recent.length > 0) lines.push('', '**Recent events** (UTC)', '', ...recent.map((e) => `- ${clock(e.at)} ${formatEvent(markdown, e)}`));
   return lines.join('\n');
 }

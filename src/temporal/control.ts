@@ -1,11 +1,18 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { selectAgents, type AgentSelection } from '../agents/selection';
 import { lookupAgent } from '../agents/vocabulary';
 import { catalog, runbookEntry, runbookNames, type CatalogEntry } from '../catalog';
 import type { ClusterRegistry } from '../clusters';
 import { formatIssues } from '../common/zod-issues';
 import {
+  clusterFreezeWorkflowId,
   controlUpdates,
+  EntityWorkflowTypes,
+  freezeStateQuery,
+  freezeUpdate,
+  unfreezeUpdate,
+  type FreezeState,
   failureMessage,
   failureType,
   parseRunReference,
@@ -64,6 +71,23 @@ export interface RunInfo {
   url?: string;
 }
 
+/** What `history` tells of a run. */
+export interface RunHistory {
+  workflowId: string;
+  runId: string;
+  runbook: string;
+  status: string;
+  startTime: string;
+  closeTime?: string;
+  initiator?: string;
+  phase?: string;
+  steps?: Progress['steps'];
+  events: ProgressEvent[];
+  result?: unknown;
+  failure?: { type?: string; message: string };
+  url?: string;
+}
+
 /** A run named by its workflow id (what `start` printed) or by runbook + cluster + target (agent id or hostname). */
 export type RunReference = string | { runbook: string; cluster: string; target: string };
 
@@ -95,6 +119,8 @@ export interface RunFilter {
   phase?: string;
   /** Only running runs (default true). */
   open?: boolean;
+  /** Only runs this user started (the `Initiator` search attribute). */
+  initiator?: string;
   limit?: number;
 }
 
@@ -196,6 +222,86 @@ export class RunbookClient {
     return handle.query(progressQuery);
   }
 
+  /**
+   * A run's whole story: its status, start and close times, every progress event it kept, and its result or
+   * failure (closed runs too).
+   */
+  async history(ref: RunReference): Promise<RunHistory> {
+    const handle = await this.resolve(ref, { open: false });
+    const described = await handle.describe();
+    let progress: Progress | undefined;
+    try {
+      progress = await handle.query(progressQuery);
+    } catch {
+      progress = undefined; // a run that failed before its first workflow task, or a non-runbook workflow
+    }
+    const history: RunHistory = {
+      workflowId: handle.workflowId,
+      runId: described.runId,
+      runbook: described.type,
+      status: described.status.name,
+      startTime: described.startTime.toISOString(),
+      ...(described.closeTime ? { closeTime: described.closeTime.toISOString() } : {}),
+      ...(progress?.initiator ? { initiator: progress.initiator } : {}),
+      ...(progress ? { phase: progress.phase, steps: progress.steps } : {}),
+      events: progress?.events ?? (progress?.log ?? []).map((line, i) => ({ kind: 'note' as const, seq: i + 1, at: line.slice(0, 24), text: line.slice(25) })),
+      ...this.link(handle.workflowId, described.runId),
+    };
+    if (described.status.name === 'COMPLETED') history.result = await handle.result();
+    else if (described.status.name !== 'RUNNING') {
+      try {
+        await handle.result();
+      } catch (err) {
+        history.failure = { ...(failureType(err) ? { type: failureType(err)! } : {}), message: failureMessage(err) };
+      }
+    }
+    return history;
+  }
+
+  /**
+   * Freezes a cluster until `until` (ISO): no run on it starts a step meanwhile (they wait at their next checkpoint,
+   * saying who froze it, why and until when), and schedules' firings wait too. The client's identity is who froze
+   * it. Refused (`CONTROL_REFUSED`, naming the field) for a past `until`, more than 14 days ahead, or no reason.
+   */
+  async freeze(cluster: string, input: { until: string; reason: string }): Promise<FreezeState> {
+    return this.freezeUpdate(cluster, freezeUpdate, { by: this.options.identity ?? '', reason: input.reason, until: input.until });
+  }
+
+  /** Lifts a cluster's freeze: waiting runs go on. Refused when the cluster is not frozen. */
+  async unfreeze(cluster: string, input: { reason?: string } = {}): Promise<FreezeState> {
+    return this.freezeUpdate(cluster, unfreezeUpdate, { by: this.options.identity ?? '', ...(input.reason ? { reason: input.reason } : {}) });
+  }
+
+  /** A cluster's freeze now (`freeze` absent when it is not frozen). */
+  async freezeState(cluster: string): Promise<FreezeState> {
+    try {
+      return await this.options.client.workflow.getHandle(clusterFreezeWorkflowId(cluster)).query(freezeStateQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return { cluster };
+      throw err;
+    }
+  }
+
+  private async freezeUpdate<A>(cluster: string, update: UpdateDefinition<FreezeState, [A]>, arg: A): Promise<FreezeState> {
+    if (!/^[a-z0-9][a-z0-9_.-]*$/.test(cluster)) throw new RunbookInputError('freeze', [`cluster: '${cluster}' is not a cluster name`]);
+    const names = this.options.clusters?.names();
+    if (names && !names.includes(cluster)) throw new RunbookInputError('freeze', [`cluster: unknown cluster '${cluster}' (configured: ${names.join(', ')})`]);
+    try {
+      return await this.options.client.workflow.executeUpdateWithStart(update, {
+        args: [arg],
+        startWorkflowOperation: new WithStartWorkflowOperation(EntityWorkflowTypes.clusterFreeze, {
+          workflowId: clusterFreezeWorkflowId(cluster),
+          taskQueue: this.options.taskQueue,
+          args: [{ cluster }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw new ControlError('CONTROL_REFUSED', failureMessage(err.cause ?? err));
+      throw err;
+    }
+  }
+
   /** The run's result (waits for it); rejects with the run's failure. */
   async result(ref: RunReference): Promise<unknown> {
     return (await this.resolve(ref, { open: false })).result();
@@ -246,6 +352,7 @@ export class RunbookClient {
     else clauses.push(`RunbookName IN (${runbookNames().map((n) => `'${quote(n)}'`).join(', ')})`);
     if (filter.cluster) clauses.push(`MesosCluster = '${quote(filter.cluster)}'`);
     if (filter.phase) clauses.push(`RunbookPhase = '${quote(filter.phase)}'`);
+    if (filter.initiator) clauses.push(`Initiator = '${quote(filter.initiator)}'`);
     if (filter.open ?? true) clauses.push(`ExecutionStatus = 'Running'`);
     const found: RunInfo[] = [];
     const limit = filter.limit ?? 100;
@@ -310,16 +417,26 @@ export class RunbookClient {
   async follow(ref: RunReference, onEvent: (event: ProgressEvent) => void, options: { intervalMs?: number; until?: (p: Progress) => boolean } = {}): Promise<Progress | undefined> {
     const handle = await this.resolve(ref, { open: false });
     const interval = options.intervalMs ?? 500;
-    let lastSeq = 0;
-    let lastLine: string | undefined;
     let closed = false;
-    const result = handle.result().then(
+    // The long poll for the result is cancelled when following ends, so nothing of it outlives this call.
+    const stop = new AbortController();
+    const result = this.options.client.withAbortSignal(stop.signal, () => handle.result()).then(
       () => (closed = true),
       () => (closed = true),
     );
+    try {
+      return await this.followEvents(handle, onEvent, options, interval, () => closed, result);
+    } finally {
+      stop.abort();
+    }
+  }
+
+  private async followEvents(handle: WorkflowHandle, onEvent: (event: ProgressEvent) => void, options: { until?: (p: Progress) => boolean }, interval: number, isClosed: () => boolean, result: Promise<unknown>): Promise<Progress | undefined> {
+    let lastSeq = 0;
+    let lastLine: string | undefined;
     let progress: Progress | undefined;
     for (;;) {
-      const wasClosed = closed;
+      const wasClosed = isClosed();
       try {
         progress = await handle.query(progressQuery);
       } catch {

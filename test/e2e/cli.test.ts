@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { runCli } from '../helpers/cli';
 import { progressUntil, runbookEnv, type RunbookEnv } from '../helpers/runbook-env';
 import { temporalAddress } from '../helpers/temporal';
 
-const run = promisify(execFile);
-const root = path.resolve(__dirname, '../..');
 
 // The operator's CLI against the real dev server, the worker and a simulated cluster.
 describe('mesos-runbooks CLI', () => {
@@ -20,15 +17,7 @@ describe('mesos-runbooks CLI', () => {
   });
   afterAll(() => env?.stop());
 
-  async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [path.join(root, 'bin/mesos-runbooks.js'), '--config', configFile, ...args], { cwd: root });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const cli = (...args: string[]) => runCli(configFile, args);
 
   const agents = () => [...env.sim.model.agents.values()].sort((a, b) => a.seq - b.seq);
 

@@ -33,6 +33,8 @@ export interface RunbookEnvOptions {
   startWorker?: boolean;
   policy?: ConfigInput['policy'];
   workflowsPath?: string;
+  /** More configuration (notifications, chat-ops, schedules, ...). */
+  config?: Omit<ConfigInput, 'clusters' | 'policy'>;
   /**
    * Turn on HTTP Basic auth in the simulator and configure the cluster with these credentials (the secret by
    * reference, an environment variable of this process), as a production cluster is.
@@ -48,7 +50,7 @@ export async function runbookEnv(simOptions: SimOptions, options: RunbookEnvOpti
   const secretVar = `MESOS_SECRET_${cluster.replace(/[^a-z0-9]/g, '_').toUpperCase()}`;
   if (credentials) process.env[secretVar] = credentials.secret;
   const auth = credentials ? { credentials: { kind: 'basic' as const, principal: credentials.principal, secret: { env: secretVar } } } : {};
-  const config = parseConfig({ clusters: { [cluster]: { masters: sim.masters, ...auth } }, policy: options.policy ?? {} });
+  const config = parseConfig({ ...options.config, clusters: { [cluster]: { masters: sim.masters, ...auth } }, policy: options.policy ?? {} });
   const client = await testClient();
   const connection = await testWorkerConnection();
   const clusters = ClusterRegistry.fromConfig(config);

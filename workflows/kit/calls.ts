@@ -43,3 +43,12 @@ export const actEach = summarized(
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   }),
 );
+
+/**
+ * The notification activity: short and bounded (it retries each target itself and never throws), called
+ * fire-and-forget by the kit for the events the configuration names (docs/notifications.md).
+ */
+export const notifyActivity = proxyActivities<Pick<Activities, 'notify'>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 3 },
+});

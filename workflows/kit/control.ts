@@ -4,7 +4,9 @@ import {
   controlSignals,
   controlUpdates,
   describeCondition,
+  freezeChangedSignal,
   progressQuery,
+  WINDOW_PAUSED_PHASE,
   type ApprovalPolicy,
   type ApprovalRecord,
   type ApproveInput,
@@ -12,11 +14,13 @@ import {
   type ControlAck,
   type ControlAction,
   type ControlInputs,
+  type Freeze,
+  type FreezeState,
   type Observation,
   type ReasonInput,
   type WaitKind,
 } from '../../src/contracts';
-import { duration } from '../../src/progress/time';
+import { dateTime, duration } from '../../src/progress/time';
 import type { ProgressTracker } from './progress';
 import { ConditionWaits } from './waits';
 
@@ -77,6 +81,24 @@ interface PendingApproval {
   given: ApproveInput[];
 }
 
+/**
+ * A run's maintenance window (input fields `notBefore`, `notAfter`, `minRemainingMinutes`; {@link windowFields}):
+ * its steps start no earlier than `notBefore` and none starts once fewer than `minRemainingMinutes` are left before
+ * `notAfter`: the run then pauses at its window's end until a `resume` (with the next window's `notAfter`).
+ */
+export interface RunWindow {
+  notBefore?: number;
+  notAfter?: number;
+  minRemainingMs: number;
+}
+
+/** What the run learnt at its start beside the approval policy (the `runSettings` activity). */
+export interface ControlExtras {
+  /** The cluster's freeze now; later changes come as the `freezeChanged` Signal. */
+  freeze?: FreezeState;
+  window?: RunWindow;
+}
+
 interface ActionSpec<A extends ControlAction> {
   /** Refuses input that is malformed or makes no sense now, by throwing (the message names the field). */
   validate: (input: ControlInputs[A]) => void;
@@ -102,6 +124,9 @@ export class RunControl {
   private activeWait?: ActiveWait;
   private finished = false;
   private readonly waits = new ConditionWaits();
+  private freeze?: FreezeState;
+  private window?: RunWindow;
+  private lastResume?: ControlInputs['resume'];
   /** Every approval given to the run. */
   readonly approvals: ApprovalRecord[] = [];
 
@@ -109,8 +134,14 @@ export class RunControl {
     private readonly progress: ProgressTracker,
     private readonly policy: ApprovalPolicy,
     private readonly initiator?: string,
+    extras: ControlExtras = {},
   ) {
+    this.freeze = extras.freeze;
+    this.window = extras.window;
     setHandler(progressQuery, () => progress.snapshot);
+    setHandler(freezeChangedSignal, (state) => {
+      this.freeze = state;
+    });
     const specs = this.specs();
     for (const action of CONTROL_ACTIONS) this.install(action, specs[action] as unknown as ActionSpec<typeof action>);
     this.refreshActions();
@@ -130,16 +161,94 @@ export class RunControl {
     return this.abortRequest !== undefined;
   }
 
-  /** Between steps: waits while paused; throws {@link RunAborted} when an abort was asked. */
-  async checkpoint(): Promise<void> {
-    this.throwIfAborted();
-    if (this.paused) {
-      const phase = this.progress.snapshot.phase;
-      this.progress.setPhase('paused');
-      await condition(() => !this.paused || this.abortRequested);
+  /**
+   * Waits while paused; throws {@link RunAborted} when an abort was asked. With `gates` (before a step, and before an
+   * approval: what precedes a change), also waits while the cluster is frozen (until it is lifted or its time is up),
+   * until the run's window opens (`notBefore`), and at its window's end (until `resume`, with the next window). The
+   * waits inside a step (for Mesos, for the operator's work) do not stop for a freeze or a window: the step that
+   * already made its change finishes. A run without freeze or window waits only while paused.
+   */
+  async checkpoint(options: { gates?: boolean } = {}): Promise<void> {
+    for (;;) {
       this.throwIfAborted();
-      this.progress.setPhase(phase);
+      const frozen = options.gates ? this.activeFreeze() : undefined;
+      if (frozen) {
+        await this.awaitThaw(frozen);
+        continue;
+      }
+      const notBefore = options.gates ? this.window?.notBefore : undefined;
+      if (notBefore !== undefined && Date.now() < notBefore) {
+        await this.awaitWindowOpen(notBefore);
+        continue;
+      }
+      if (options.gates && this.windowClosed()) {
+        await this.awaitNextWindow();
+        continue;
+      }
+      if (this.paused) {
+        const phase = this.progress.snapshot.phase;
+        this.progress.setPhase('paused');
+        await condition(() => !this.paused || this.abortRequested);
+        this.throwIfAborted();
+        this.progress.setPhase(phase);
+        continue;
+      }
+      return;
     }
+  }
+
+  /** The cluster's freeze, while it holds. */
+  private activeFreeze(): Freeze | undefined {
+    const f = this.freeze?.freeze;
+    return f && Date.now() < Date.parse(f.until) ? f : undefined;
+  }
+
+  private async awaitThaw(f: Freeze): Promise<void> {
+    const phase = this.progress.snapshot.phase;
+    this.progress.setPhase('frozen');
+    this.progress.waitStarted('freeze', `cluster ${this.freeze!.cluster} to be unfrozen (frozen by ${f.by} until ${dateTime(f.until)}: ${f.reason})`, f.until);
+    this.refreshActions();
+    await condition(() => !sameFreeze(this.activeFreeze(), f) || this.abortRequested, Math.max(1, Date.parse(f.until) - Date.now()));
+    this.throwIfAborted();
+    const now = this.activeFreeze();
+    const lifted = this.freeze?.lifted;
+    if (!now) this.progress.waitEnded('lifted', sameFreeze(this.freeze?.freeze, f) || !lifted ? { reason: 'its time was up' } : { by: lifted.by, ...(lifted.reason ? { reason: lifted.reason } : {}) });
+    else this.progress.waitEnded('lifted', { reason: `changed: now frozen by ${now.by} until ${dateTime(now.until)}` });
+    this.progress.setPhase(phase);
+  }
+
+  private async awaitWindowOpen(notBefore: number): Promise<void> {
+    const phase = this.progress.snapshot.phase;
+    this.progress.setPhase('awaiting window');
+    this.progress.waitStarted('windowOpen', `the window to open at ${dateTime(new Date(notBefore).toISOString())}`, new Date(notBefore).toISOString());
+    await condition(() => this.abortRequested || (this.window?.notBefore ?? 0) !== notBefore, Math.max(1, notBefore - Date.now()));
+    this.throwIfAborted();
+    this.progress.waitEnded('met');
+    this.progress.setPhase(phase);
+  }
+
+  /** True when the run has a window and fewer than `minRemainingMinutes` are left of it. */
+  private windowClosed(): boolean {
+    const w = this.window;
+    return w?.notAfter !== undefined && Date.now() >= w.notAfter - w.minRemainingMs;
+  }
+
+  /** Paused at the window's end: until `resume` (a schedule's next firing sends the next window's `notAfter`) or abort. */
+  private async awaitNextWindow(): Promise<void> {
+    const w = this.window!;
+    const phase = this.progress.snapshot.phase;
+    const end = dateTime(new Date(w.notAfter!).toISOString());
+    const reason = `the window ends ${end}${w.minRemainingMs > 0 ? ` and a step needs at least ${duration(w.minRemainingMs / 1000)} of it` : ''}`;
+    this.paused = { by: 'window', reason, since: new Date(Date.now()).toISOString() };
+    this.progress.setPaused(this.paused);
+    this.progress.setPhase(WINDOW_PAUSED_PHASE);
+    this.progress.waitStarted('window', `the next window (${reason}): resume with its notAfter, or abort`);
+    this.refreshActions();
+    await condition(() => !this.paused || this.abortRequested);
+    this.throwIfAborted();
+    const r = this.lastResume;
+    this.progress.waitEnded('resumed', { ...(r?.by ? { by: r.by } : {}), reason: r?.notAfter ? `next window until ${dateTime(r.notAfter)}` : 'the window no longer applies to this run' });
+    this.progress.setPhase(phase);
   }
 
   /**
@@ -151,7 +260,7 @@ export class RunControl {
   async awaitApproval(what: string, options: { required: boolean; confirm?: string }): Promise<ApprovalRecord[] | undefined> {
     const required = options.required || this.policy.alwaysRequireApproval || options.confirm !== undefined;
     if (!required) return undefined;
-    await this.checkpoint();
+    await this.checkpoint({ gates: true });
     const pending: PendingApproval = { what, required: this.policy.requiredApprovals, given: [], ...(options.confirm ? { confirm: options.confirm } : {}) };
     this.approval = pending;
     const phase = this.progress.snapshot.phase;
@@ -342,15 +451,24 @@ export class RunControl {
         },
       },
       resume: {
-        validate: () => {
+        validate: (input) => {
           if (!this.paused) throw new Error('the run is not paused');
+          if (input?.notAfter !== undefined) {
+            const t = typeof input.notAfter === 'string' ? Date.parse(input.notAfter) : NaN;
+            if (Number.isNaN(t)) throw new Error('notAfter: an ISO 8601 time, e.g. 2026-12-08T04:00:00Z');
+            if (t <= Date.now()) throw new Error(`notAfter: ${input.notAfter} is already past`);
+          }
         },
         apply: (input) => {
+          const atWindowEnd = this.paused?.by === 'window' && this.window?.notAfter !== undefined;
+          this.lastResume = input ?? {};
+          if (input?.notAfter !== undefined) this.window = { ...(this.window ?? { minRemainingMs: 0 }), notAfter: Date.parse(input.notAfter) };
+          else if (atWindowEnd) this.window = undefined;
           this.paused = undefined;
           this.progress.setPaused(undefined);
-          this.progress.emit({ kind: 'operator', action: 'resume', ...byOf(input) });
+          this.progress.emit({ kind: 'operator', action: 'resume', ...byOf(input), ...(input?.notAfter ? { reason: `window until ${input.notAfter}` } : {}) });
           this.refreshActions();
-          return 'resumed';
+          return input?.notAfter ? `resumed: the window now ends ${input.notAfter}` : 'resumed';
         },
       },
       abort: {
@@ -415,6 +533,10 @@ export class RunControl {
 
 function requireText(value: unknown, field: string): void {
   if (typeof value !== 'string' || value.trim() === '') throw new Error(`${field}: required (a non-empty string)`);
+}
+
+function sameFreeze(a: Freeze | undefined, b: Freeze): boolean {
+  return a !== undefined && a.by === b.by && a.reason === b.reason && a.until === b.until && a.since === b.since;
 }
 
 function sameUser(a: string, b: string): boolean {

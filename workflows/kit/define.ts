@@ -1,18 +1,42 @@
 import { CancellationScope, getExternalWorkflowHandle, isCancellation, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { z } from 'zod';
-import { childEndedSignal, failureDetail, failureMessage, failureType, runbookFailure, type ApprovalPolicy, type ChildEnded, type PlannedStep, type PreflightCheck, type RunOutcome, type RunPlan } from '../../src/contracts';
+import {
+  clusterFreezeWorkflowId,
+  childEndedSignal,
+  failureDetail,
+  failureMessage,
+  failureType,
+  freezeUnsubscribeSignal,
+  runbookFailure,
+  type ApprovalPolicy,
+  type ChildEnded,
+  type NotifyEventKind,
+  type PlannedStep,
+  type PreflightCheck,
+  type ProgressEvent,
+  type RunOutcome,
+  type RunPlan,
+  type RunSettings,
+} from '../../src/contracts';
 import { duration } from '../../src/progress/time';
 import { SearchAttributes } from '../../src/temporal/search-attributes';
 import { withAgentLease } from '../leases';
-import { act } from './calls';
+import { act, notifyActivity } from './calls';
 import { afterCompensation, stopReason, summarizeCompensation, type CompensationReport } from './compensation';
-import { RunAborted, RunControl } from './control';
+import { RunAborted, RunControl, type RunWindow } from './control';
 import { parseRunbookInput } from './input';
 import { ProgressTracker } from './progress';
 import type { CommonInput, Facts, PreflightResult, RunContext, RunbookDefinition, StepResult, StepSpec, UndoState } from './types';
 
 /** The patch that separates runs of the runbook kit from runs started before it (workflows/legacy). */
 export const KIT_PATCH = 'runbook-kit';
+
+/**
+ * The patch of the run's start-up settings (one `runSettings` activity instead of `approvalPolicy`: the policy, the
+ * cluster's freeze with a subscription to its changes, the notifications to send). Runs started before it keep the
+ * old command sequence (test/replay/histories).
+ */
+export const SETTINGS_PATCH = 'run-settings';
 
 /** How long a run waits for an agent to re-register after a master failover (Mesos's default agent_reregister_timeout). */
 export const RECOVERY_WAIT_MS = 10 * 60_000;
@@ -68,6 +92,8 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
   private control!: RunControl;
   private policy!: ApprovalPolicy;
   private ctx!: RunContext<Input<Schema>, S, F>;
+  private settings?: RunSettings;
+  private readonly notifications: Promise<unknown>[] = [];
   /** Steps that started their write, in order: what compensation undoes. */
   private readonly written: StepSpec<RunContext<Input<Schema>, S, F>>[] = [];
 
@@ -86,12 +112,27 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
   }
 
   async execute(): Promise<Result | RunPlan> {
+    try {
+      return await this.executeSteps();
+    } finally {
+      await CancellationScope.nonCancellable(() => this.finalize());
+    }
+  }
+
+  private async executeSteps(): Promise<Result | RunPlan> {
     const { def, input, progress } = this;
     const target = def.target(input);
-    this.policy = await act.approvalPolicy(`approval policy of ${def.name}`, { runbook: def.name });
-    this.control = new RunControl(progress, this.policy, input.initiator);
+    if (patched(SETTINGS_PATCH)) {
+      this.settings = await act.runSettings(`settings of ${def.name} on ${input.cluster}`, { runbook: def.name, cluster: input.cluster, subscribe: !input.dryRun });
+      this.policy = this.settings.policy;
+    } else {
+      this.policy = await act.approvalPolicy(`approval policy of ${def.name}`, { runbook: def.name });
+    }
+    this.control = new RunControl(progress, this.policy, input.initiator, { freeze: this.settings?.freeze, window: windowOf(input) });
+    if (!input.dryRun && (this.settings?.notify.length ?? 0) > 0) progress.listen((e) => this.notifyOn(e));
     tagRun(def.name, input);
     progress.note(`reason: ${input.reason}`);
+    this.notify('started', `${def.name} started on ${input.cluster} for ${target}${input.initiator ? ` by ${input.initiator}` : ''}: ${input.reason}`);
 
     progress.start('preflight', `${target} in cluster ${input.cluster}`);
     const pre = await this.preflight();
@@ -136,6 +177,41 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
         message: failureMessage(failure),
       });
       throw failure;
+    }
+  }
+
+  /** The notification an event calls for, if any (start is sent by {@link executeSteps}). */
+  private notifyOn(e: ProgressEvent): void {
+    const { def, input } = this;
+    const about = `${def.name} on ${input.cluster} for ${def.target(input)}`;
+    if (e.kind === 'approvalAsked') this.notify('approval', `${about} awaits approval: ${e.what}${e.required > 1 ? ` (${e.required} approvals)` : ''}${e.confirm ? `; confirm '${e.confirm}'` : ''}`);
+    else if (e.kind === 'waitDiagnosed' && e.stuck) this.notify('stuck', `${about} is stuck: ${e.what} did not happen by its deadline: ${e.diagnosis} (extend, skip or abort)`);
+    else if (e.kind === 'waitStarted' && e.wait === 'window') this.notify('windowPaused', `${about} paused at its window's end: ${e.what}`);
+    else if (e.kind === 'runEnded' && e.outcome === 'done') this.notify('completed', `${about} completed: ${e.summary}`);
+    else if (e.kind === 'runEnded' && e.outcome !== 'planned') this.notify('failed', `${about} ${e.outcome}: ${e.summary}`);
+  }
+
+  /**
+   * Sends a notification when the configuration asks for this event: fire-and-forget (the run does not wait for it
+   * here, and a failing target never fails the run: the activity retries, then logs); awaited at the run's end.
+   */
+  private notify(event: NotifyEventKind, text: string): void {
+    if (this.input.dryRun || !this.settings?.notify.includes(event)) return;
+    const info = workflowInfo();
+    const notification = { event, text, runbook: this.def.name, cluster: this.input.cluster, target: this.def.target(this.input), workflowId: info.workflowId, runId: info.runId, at: new Date(Date.now()).toISOString() };
+    this.notifications.push(
+      CancellationScope.nonCancellable(() => notifyActivity.notify.executeWithOptions({ summary: `notify: ${event}` }, [notification])).catch(() => undefined),
+    );
+  }
+
+  /** At the run's end: the notifications still on their way, and the freeze subscription dropped. */
+  private async finalize(): Promise<void> {
+    await Promise.all(this.notifications);
+    if (this.settings?.subscribed) {
+      const info = workflowInfo();
+      await getExternalWorkflowHandle(clusterFreezeWorkflowId(this.input.cluster))
+        .signal(freezeUnsubscribeSignal, { workflowId: info.workflowId, runId: info.runId })
+        .catch(() => undefined);
     }
   }
 
@@ -212,7 +288,7 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
   /** One step: checkpoint → read → decide → (confirmation) → write → wait → done. */
   private async runStep(s: StepSpec<RunContext<Input<Schema>, S, F>>): Promise<void> {
     const { ctx, control, progress } = this;
-    await control.checkpoint();
+    await control.checkpoint({ gates: true });
     const action = s.action(ctx);
     progress.start(s.name, action);
     const state = s.read ? await this.recovering(() => s.read!(ctx)) : undefined;
@@ -345,6 +421,16 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
       }
     });
   }
+}
+
+/** The run's window, when its runbook takes the window fields and the input gives them (kit/input.ts windowFields). */
+function windowOf(input: CommonInput): RunWindow | undefined {
+  const i = input as CommonInput & { notBefore?: unknown; notAfter?: unknown; minRemainingMinutes?: unknown };
+  const time = (v: unknown) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? Date.parse(v) : undefined);
+  const notBefore = time(i.notBefore);
+  const notAfter = time(i.notAfter);
+  if (notBefore === undefined && notAfter === undefined) return undefined;
+  return { notBefore, notAfter, minRemainingMs: (typeof i.minRemainingMinutes === 'number' ? i.minRemainingMinutes : 0) * 60_000 };
 }
 
 /** Records the runbook, cluster, initiator and ticket on the run's search attributes (also for runs started elsewhere). */

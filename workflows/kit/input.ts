@@ -31,6 +31,21 @@ export function commonFields(reasonHint: string) {
 }
 
 /**
+ * The fields of a runbook that runs in a maintenance window (a schedule's firing passes them, see docs/schedules.md):
+ * no step starts before `notBefore`, and none once fewer than `minRemainingMinutes` are left before `notAfter`: the
+ * run then pauses at its window's end (phase `paused at window end`) until the next firing resumes it with the next
+ * window. The kit reads them at every checkpoint; a runbook spreads them into its schema to take part.
+ */
+export const windowFields = {
+  notBefore: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time, e.g. 2026-12-08T22:00:00Z' }).optional(),
+  notAfter: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time, e.g. 2026-12-09T04:00:00Z' }).optional(),
+  minRemainingMinutes: z.number({ error: 'must be a whole number of minutes from 0 to 1440' }).int('must be a whole number of minutes from 0 to 1440').min(0).max(1440).default(0),
+};
+
+/** The window fields a runbook's schema must have for a schedule to pass its window (all three). */
+export const WINDOW_FIELDS = ['notBefore', 'notAfter', 'minRemainingMinutes'] as const;
+
+/**
  * Validates a runbook's input as the workflow's very first step, so that a run started from the Web UI or the
  * `temporal` CLI with a bad input fails at once, non-retryably (`INVALID_INPUT`), naming each bad field, before any
  * Mesos call.

@@ -16,6 +16,7 @@ export class ProgressTracker {
   private readonly state: Progress & { events: ProgressEvent[] };
   private seq = 0;
   private waitStartedAt?: number;
+  private listener?: (event: ProgressEvent) => void;
 
   constructor(runbook: string, stepNames: string[], about: { cluster?: string; target?: string; initiator?: string } = {}) {
     this.state = {
@@ -43,6 +44,12 @@ export class ProgressTracker {
     this.state.log.push(logLine(full));
     if (this.state.log.length > LOG_KEPT) this.state.log.splice(0, this.state.log.length - LOG_KEPT);
     this.render();
+    this.listener?.(full);
+  }
+
+  /** Calls `fn` with every event from now on (the kit's notifications). */
+  listen(fn: (event: ProgressEvent) => void): void {
+    this.listener = fn;
   }
 
   note(text: string): void {

@@ -42,6 +42,7 @@ describe('docker-compose.yml', () => {
     expect(services['mesos-sim'].profiles).toEqual(['sim']);
     expect(services.prometheus.profiles).toEqual(['monitoring']);
     expect(services.grafana.profiles).toEqual(['monitoring']);
+    expect(services.chatops.profiles).toEqual(['chat']);
   });
 
   it('uses the Temporal and PostgreSQL versions the stack test runs, and the Web UI the Temporal CLI embeds', () => {
@@ -66,6 +67,10 @@ describe('docker-compose.yml', () => {
     expect(command('codec-server').slice(0, 3)).toEqual(['node', 'bin/mesos-runbooks.js', 'codec-server']);
     expect(command('chatops').slice(0, 3)).toEqual(['node', 'bin/mesos-runbooks.js', 'chatops']);
     expect(command('chatops')).toContain('--port');
+    // The bot listens on the port the service publishes, on every interface of its container.
+    const botPort = command('chatops')[command('chatops').indexOf('--port') + 1];
+    expect(services.chatops.ports).toContain(`${botPort}:${botPort}`);
+    expect(command('chatops')[command('chatops').indexOf('--host') + 1]).toBe('0.0.0.0');
     for (const name of ['codec-server', 'chatops']) expect(services[name].build).toEqual(services.worker.build);
     const codecPort = command('codec-server')[command('codec-server').indexOf('--bind') + 1].split(':')[1];
     expect(services['temporal-ui'].environment?.TEMPORAL_CODEC_ENDPOINT).toBe(`http://localhost:${codecPort}`);
@@ -75,6 +80,9 @@ describe('docker-compose.yml', () => {
   it('keeps secrets out of the file: passwords and keys come from the environment', () => {
     expect(services.postgresql.environment?.POSTGRES_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:\?/);
     for (const name of ['worker', 'codec-server', 'chatops']) expect(services[name].environment?.MESOS_RUNBOOKS_PAYLOAD_KEY).toMatch(/^\$\{MESOS_RUNBOOKS_PAYLOAD_KEY:\?/);
+    // The chat bot's secrets: by reference in the configuration, from the environment in the file.
+    expect(services.chatops.environment?.SLACK_SIGNING_SECRET).toMatch(/^\$\{SLACK_SIGNING_SECRET:\?/);
+    expect(services.chatops.environment?.SLACK_BOT_TOKEN).toMatch(/^\$\{SLACK_BOT_TOKEN:\?/);
   });
 
   it('pins every image to a version', () => {
