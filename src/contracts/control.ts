@@ -20,13 +20,26 @@ export type ApproveInput = { approver: string; reason: string; confirm?: string 
 export type ReasonInput = Actor & { reason: string };
 export type ExtendInput = Actor & { minutes: number };
 export type CompleteInput = Actor & { note?: string };
+/**
+ * `compensate: false` leaves the cluster as the run left it (no compensation; the report says so): a fleet's
+ * "quarantine" of a machine stuck draining.
+ */
+export type AbortInput = ReasonInput & { compensate?: boolean };
+/** A maintenance window (RFC 3339 instants), e.g. the next one a paused fleet run resumes into. */
+export interface WindowInput {
+  notBefore?: string;
+  notAfter?: string;
+  minRemainingMinutes?: number;
+}
+/** `window`: a run paused at its window's end resumes into this one. */
+export type ResumeInput = Actor & { window?: WindowInput };
 
 /** What each action takes. */
 export interface ControlInputs {
   approve: ApproveInput;
   pause: ReasonInput;
-  resume: Actor;
-  abort: ReasonInput;
+  resume: ResumeInput;
+  abort: AbortInput;
   complete: CompleteInput;
   extend: ExtendInput;
   skip: ReasonInput;
@@ -53,6 +66,14 @@ export interface ApprovalPolicy {
   fourEyes: boolean;
   requiredApprovals: number;
   timeScale?: number;
+}
+
+/** What a child run signals its parent while it waits for a human (stuck, awaiting approval): shown by the parent. */
+export interface ChildWaiting {
+  key: string;
+  workflowId: string;
+  /** Undefined once the child no longer waits. */
+  waiting?: { kind: 'stuck' | 'approval'; what: string; diagnosis?: string; since: string };
 }
 
 /** What a child run (one a parent run started: the fleet runbook's per-machine runs) signals its parent at its end. */

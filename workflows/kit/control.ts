@@ -15,6 +15,7 @@ import {
   type Observation,
   type ReasonInput,
   type WaitKind,
+  type WindowInput,
 } from '../../src/contracts';
 import { duration } from '../../src/progress/time';
 import type { ProgressTracker } from './progress';
@@ -96,7 +97,9 @@ interface ActionSpec<A extends ControlAction> {
 export class RunControl {
   private approval?: PendingApproval;
   private paused?: { by?: string; reason: string; since: string };
-  private abortRequest?: ReasonInput;
+  private abortRequest?: ControlInputs['abort'];
+  /** The window a `resume` brought (for a run paused at its window's end), until the run takes it. */
+  private resumedInto?: WindowInput;
   private awaitingCompletion = false;
   private completion?: ControlInputs['complete'];
   private activeWait?: ActiveWait;
@@ -109,7 +112,10 @@ export class RunControl {
     private readonly progress: ProgressTracker,
     private readonly policy: ApprovalPolicy,
     private readonly initiator?: string,
+    /** Approvals given before (a run continued as new carries them). */
+    approvals: ApprovalRecord[] = [],
   ) {
+    this.approvals.push(...approvals);
     setHandler(progressQuery, () => progress.snapshot);
     const specs = this.specs();
     for (const action of CONTROL_ACTIONS) this.install(action, specs[action] as unknown as ActionSpec<typeof action>);
@@ -129,6 +135,38 @@ export class RunControl {
   get abortRequested(): boolean {
     return this.abortRequest !== undefined;
   }
+
+  /** False when the abort asked to leave the cluster as it is (`compensate: false`). */
+  get compensateOnAbort(): boolean {
+    return this.abortRequest?.compensate !== false;
+  }
+
+  /**
+   * Pauses the run on its own (a fleet at its window's end): like an operator's `pause`, so `resume` (with a new
+   * window, or without) lets it go on; the run blocks at its next {@link checkpoint}.
+   */
+  pauseItself(reason: string): void {
+    if (this.paused || this.finished) return;
+    this.paused = { by: 'the run', reason, since: new Date(Date.now()).toISOString() };
+    this.progress.setPaused(this.paused);
+    this.progress.note(`paused: ${reason}; send \`resume\` (with a new window, or without) to go on`);
+    this.refreshActions();
+  }
+
+  /** True while paused (by an operator or by the run itself). */
+  get isPaused(): boolean {
+    return this.paused !== undefined;
+  }
+
+  /** The window the last `resume` brought, once (then undefined). */
+  takeResumedWindow(): WindowInput | undefined {
+    const w = this.resumedInto;
+    this.resumedInto = undefined;
+    return w;
+  }
+
+  /** Called when the run starts or stops waiting for a human (a parent run is told). */
+  onHumanWait?: (waiting: { kind: 'stuck' | 'approval'; what: string; diagnosis?: string } | undefined) => void;
 
   /** Between steps: waits while paused; throws {@link RunAborted} when an abort was asked. */
   async checkpoint(): Promise<void> {
@@ -158,11 +196,13 @@ export class RunControl {
     this.progress.setPhase('awaiting approval');
     this.progress.emit({ kind: 'approvalAsked', what, approvers: this.policy.approvers, required: pending.required, ...(pending.confirm ? { confirm: pending.confirm } : {}) });
     this.progress.waitStarted('approval', `approval: ${what}${this.policy.approvers.length ? ` (approvers: ${this.policy.approvers.join(', ')})` : ''}`);
+    this.onHumanWait?.({ kind: 'approval', what });
     this.refreshActions();
     try {
       await condition(() => pending.given.length >= pending.required || this.abortRequested);
     } finally {
       this.approval = undefined;
+      this.onHumanWait?.(undefined);
       this.refreshActions();
     }
     this.throwIfAborted();
@@ -239,6 +279,7 @@ export class RunControl {
           deadline = Math.max(deadline, Date.now()) + this.scaled(w.extend.minutes * 60_000);
           this.progress.waitExtended(w.extend.minutes, new Date(deadline).toISOString(), w.extend.by);
           w.extend = undefined;
+          if (w.stuck) this.onHumanWait?.(undefined);
           w.stuck = false;
           this.refreshActions();
           continue;
@@ -255,9 +296,11 @@ export class RunControl {
         }
         w.stuck = true;
         this.progress.waitDiagnosed(diagnosis, true);
+        this.onHumanWait?.({ kind: 'stuck', what, diagnosis });
         this.refreshActions();
       }
     } finally {
+      if (w.stuck) this.onHumanWait?.(undefined);
       if (waitId) await this.waits.cancel(spec.cluster, waitId);
       if (this.activeWait === w) this.activeWait = undefined;
       this.refreshActions();
@@ -342,15 +385,23 @@ export class RunControl {
         },
       },
       resume: {
-        validate: () => {
+        validate: (input) => {
           if (!this.paused) throw new Error('the run is not paused');
+          const w = input?.window;
+          if (w !== undefined) {
+            for (const key of ['notBefore', 'notAfter'] as const) {
+              if (w[key] !== undefined && !isInstant(w[key])) throw new Error(`window.${key}: an RFC 3339 instant with Z or an offset, e.g. 2026-12-08T22:00:00+01:00`);
+            }
+            if (w.minRemainingMinutes !== undefined && !(Number.isInteger(w.minRemainingMinutes) && w.minRemainingMinutes >= 0)) throw new Error('window.minRemainingMinutes: a whole number of minutes, 0 or more');
+          }
         },
         apply: (input) => {
           this.paused = undefined;
+          if (input?.window) this.resumedInto = input.window;
           this.progress.setPaused(undefined);
-          this.progress.emit({ kind: 'operator', action: 'resume', ...byOf(input) });
+          this.progress.emit({ kind: 'operator', action: 'resume', ...byOf(input), ...(input?.window?.notAfter ? { reason: `into the window until ${input.window.notAfter}` } : {}) });
           this.refreshActions();
-          return 'resumed';
+          return input?.window ? 'resumed into the new window' : 'resumed';
         },
       },
       abort: {
@@ -360,9 +411,9 @@ export class RunControl {
         },
         apply: (input) => {
           this.abortRequest = input;
-          this.progress.emit({ kind: 'operator', action: 'abort', ...byOf(input), reason: input.reason });
+          this.progress.emit({ kind: 'operator', action: 'abort', ...byOf(input), reason: input.compensate === false ? `${input.reason} (no compensation: left as it is)` : input.reason });
           this.refreshActions();
-          return 'aborting: compensation runs next';
+          return input.compensate === false ? 'aborting without compensation: the cluster is left as it is' : 'aborting: compensation runs next';
         },
       },
       complete: {
@@ -432,4 +483,8 @@ function observed(o: Observation): string {
   if (o.recovering) return `agent ${o.agentId ?? o.hostname} is recovering after a master failover (not re-registered yet)`;
   if (!o.registered) return `${o.agentId ? `agent ${o.agentId}` : `no agent on ${o.hostname}/${o.ip}`} is not registered`;
   return `agent ${o.agentId}: active=${o.active}, deactivated=${o.deactivated}, drain=${o.drainState}`;
+}
+
+function isInstant(value: unknown): boolean {
+  return typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(value) && !Number.isNaN(Date.parse(value));
 }
