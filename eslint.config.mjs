@@ -18,6 +18,7 @@ const ALLOWED_PATHS = [
   'src/common/',
   'src/agents/',
   'src/progress/',
+  'src/fleet/',
   'src/maintenance/schedule-change.ts',
   'src/maintenance/schedule-edit.ts',
   'src/convergence/conditions.ts',

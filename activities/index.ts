@@ -5,6 +5,7 @@ import { createAgentLockActivities } from './agent-lock';
 import { createAgentActivities } from './agents';
 import { createMaintenanceActivities } from './maintenance';
 import { createMaintenanceScheduleActivities } from './maintenance-schedule';
+import { createFleetActivities } from './fleet';
 import { createPreflightActivities } from './preflight';
 import { createWatchActivities } from './watch';
 
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createAgentActivities(deps),
     ...createPreflightActivities(deps),
+    ...createFleetActivities(deps),
     ...createMaintenanceActivities(deps),
     ...createMaintenanceScheduleActivities(deps),
     ...createWatchActivities(deps),

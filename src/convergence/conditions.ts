@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { ipFromPid, runsOn, type AgentsView } from '../agents/vocabulary';
+import { evaluateGates, type GateResult } from '../fleet/gates';
 import type { Agent } from '../mesos';
 
 export type { AgentsView };
@@ -25,6 +26,8 @@ export interface Observation {
   registered: boolean;
   /** True when the master lists the agent under `recovered_agents`: it should re-register soon (after a failover). */
   recovering?: boolean;
+  /** For `rollGates`: each gate, open or why not. */
+  gates?: GateResult[];
 }
 
 /**
@@ -127,6 +130,29 @@ export const conditionKinds = {
       return { met: !observation.recovering, observation };
     },
     concerns: aboutAgent,
+  }),
+  /**
+   * The gates of a fleet's next batch are open (src/fleet/gates.ts): the share of agents staying active, other agents
+   * out, capacity. Re-evaluated on every read, so a closed gate opens as soon as the cluster allows.
+   */
+  rollGates: kind({
+    schema: z
+      .object({
+        kind: z.literal('rollGates'),
+        batchAgentIds: z.array(agentId).min(1, 'must list the batch\'s agents'),
+        rollAgentIds: z.array(agentId),
+        outAgentIds: z.array(agentId).optional(),
+        minActiveShare: z.number().min(0).max(1).optional(),
+        maxOtherDraining: z.number().int().min(0).optional(),
+        capacity: z.boolean().optional(),
+      })
+      .strict(),
+    describe: (c) => `the gates of the batch of ${c.batchAgentIds.length} agent(s) open`,
+    evaluate: (c, view) => {
+      const gates = evaluateGates(view, c);
+      return { met: gates.every((g) => g.open), observation: { registered: true, gates } };
+    },
+    concerns: (c) => ({ agentIds: [...c.batchAgentIds] }),
   }),
   /** The agent is registered with the leading master (again, after a failover listed it under `recovered_agents`). */
   agentRegistered: kind({

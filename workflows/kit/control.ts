@@ -186,7 +186,7 @@ export class RunControl {
    * `policy.requiredApprovals` distinct allowed approvers (and, with four eyes, none of them the initiator). Returns
    * the approvals given, or undefined when none was needed. Throws {@link RunAborted} on abort.
    */
-  async awaitApproval(what: string, options: { required: boolean; confirm?: string }): Promise<ApprovalRecord[] | undefined> {
+  async awaitApproval(what: string, options: { required: boolean; confirm?: string; until?: () => boolean }): Promise<ApprovalRecord[] | undefined> {
     const required = options.required || this.policy.alwaysRequireApproval || options.confirm !== undefined;
     if (!required) return undefined;
     await this.checkpoint();
@@ -199,13 +199,19 @@ export class RunControl {
     this.onHumanWait?.({ kind: 'approval', what });
     this.refreshActions();
     try {
-      await condition(() => pending.given.length >= pending.required || this.abortRequested);
+      await condition(() => pending.given.length >= pending.required || this.abortRequested || options.until?.() === true);
     } finally {
       this.approval = undefined;
       this.onHumanWait?.(undefined);
       this.refreshActions();
     }
     this.throwIfAborted();
+    if (pending.given.length < pending.required) {
+      // Ended by `until` (what it waited for was settled otherwise, e.g. a raised failure budget).
+      this.progress.waitEnded('completed');
+      this.progress.setPhase(phase);
+      return [];
+    }
     this.progress.waitEnded('approved', { by: pending.given.map((g) => g.approver).join(', ') });
     this.progress.setPhase(phase);
     const at = new Date(Date.now()).toISOString();

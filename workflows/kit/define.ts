@@ -32,6 +32,8 @@ export const KIT_PATCH = 'runbook-kit';
 export const RECOVERY_WAIT_MS = 10 * 60_000;
 const RECOVERY_RETRIES = 3;
 const APPROVAL_NOT_REQUIRED = 'not required (the input does not ask for it and the policy does not force it)';
+/** Failure types of a write that Mesos refused, or that found nothing to act on: nothing was applied. */
+const NOT_APPLIED = new Set(['MESOS_BAD_REQUEST', 'MESOS_CONFLICT', 'MESOS_FORBIDDEN', 'MESOS_UNAUTHORIZED', 'MESOS_NOT_FOUND', 'INVALID_INPUT', 'NOT_SCHEDULED', 'AGENT_GONE']);
 
 /** A runbook's workflow function, carrying its declaration (the catalog reads it). */
 export type RunbookWorkflow<Schema extends z.ZodType = z.ZodType, Result = unknown> = ((input: z.input<Schema>) => Promise<Result | RunPlan>) & {
@@ -316,9 +318,15 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
     }
     const result: StepResult = {};
     if (s.write) {
-      // Marked before the call: a call that failed or was cancelled may still have been applied.
+      // Marked before the call: a call that failed or was cancelled may still have been applied; one Mesos refused
+      // (or that found nothing to act on) was not, and has nothing to undo.
       this.written.push(s);
-      result.outcome = await this.recovering(() => s.write!(ctx, state as never));
+      try {
+        result.outcome = await this.recovering(() => s.write!(ctx, state as never));
+      } catch (err) {
+        if (NOT_APPLIED.has(failureType(err) ?? '')) this.written.splice(this.written.indexOf(s), 1);
+        throw err;
+      }
     }
     const wait = s.wait?.(ctx);
     if (wait?.kind === 'condition') {
