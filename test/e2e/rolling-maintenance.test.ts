@@ -154,6 +154,28 @@ describe('rollingMaintenance', () => {
     await env.mesos.reactivateAgent({ agentId: stuck!.id });
   }, 120_000);
 
+  it('announce: the schedule holds the windows of the batches to come while the roll runs, and none of them after', async () => {
+    const machines = agents().slice(0, 6);
+    const schedule = async () => (await env.mesos.getMaintenanceSchedule()).schedule.windows.flatMap((w) => w.machine_ids.map((m) => m.hostname ?? ''));
+    const handle = await start({
+      agents: { agentIds: machines.map((m) => m.id) },
+      batchSize: 2,
+      soakSeconds: 2,
+      announce: true,
+      reason: 'announced',
+      perAgent: { runbook: 'agentMaintenance', maxGracePeriodSeconds: 0, workDurationSeconds: 0, windowMinutes: 10 },
+    });
+    // While the first batch runs, the other four machines are announced (frameworks see them ahead).
+    await progressUntil(handle, (p) => ((p.details as unknown as Details | undefined)?.summary.running.length ?? 0) > 0);
+    const first = (await handle.query<Progress>('progress')).details as unknown as Details;
+    const later = first.batches.slice(1).flatMap((b) => b.machines.map((m) => m.hostname));
+    await eventually('the upcoming batches announced', async () => (await schedule()).filter((h) => later.includes(h)).length === 4);
+    const result = (await handle.result()) as RollResult;
+    expect(result).toMatchObject({ done: 6, failed: 0 });
+    for (const m of result.machines) expect(m.newAgentId).toBeDefined(); // back under a new id after START_MAINTENANCE
+    expect((await schedule()).filter((h) => machines.some((m) => m.hostname === h))).toEqual([]);
+  }, 180_000);
+
   it('refuses a bad input before it starts, naming each field', async () => {
     const error = await env.runbooks
       .start('rollingMaintenance', { cluster: env.cluster, agents: {}, batchSize: '0x', reason: 'bad', announce: true, perAgent: { runbook: 'drainAgent', agentId: 'x', work: {} } })

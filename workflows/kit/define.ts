@@ -135,6 +135,7 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
   /** Continue-as-new once every handler finished, carrying the input, subject, facts, progress and approvals. */
   private async continueAsNew(): Promise<never> {
     await condition(allHandlersFinished);
+    this.progress.note(`continuing as new (history of ${workflowInfo().historyLength} events): the run goes on with step '${this.steps[this.current]?.name}'`);
     const carried: Continued<S, F> = {
       step: this.current,
       subject: this.ctx.subject,
@@ -144,7 +145,6 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
       approvals: this.control.approvals,
       ...(this.control.isPaused ? { paused: true } : {}),
     };
-    this.progress.note(`continuing as new (history of ${workflowInfo().historyLength} events): the run goes on with step '${this.steps[this.current]?.name}'`);
     return continueAsNew<(input: unknown) => Promise<unknown>>({ ...this.rawInput, [CONTINUED]: carried });
   }
 
