@@ -19,6 +19,7 @@ const ALLOWED_PATHS = [
   'src/agents/',
   'src/progress/',
   'src/resources/',
+  'src/fleet/',
   'src/maintenance/schedule-change.ts',
   'src/maintenance/schedule-edit.ts',
   'src/convergence/conditions.ts',

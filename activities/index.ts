@@ -6,6 +6,7 @@ import { createAgentActivities } from './agents';
 import { createImageActivities } from './images';
 import { createMaintenanceActivities } from './maintenance';
 import { createMaintenanceScheduleActivities } from './maintenance-schedule';
+import { createFleetActivities } from './fleet';
 import { createPreflightActivities } from './preflight';
 import { createQuotaActivities } from './quota';
 import { createResourceActivities } from './resources';
@@ -29,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createAgentActivities(deps),
     ...createPreflightActivities(deps),
+    ...createFleetActivities(deps),
     ...createMaintenanceActivities(deps),
     ...createMaintenanceScheduleActivities(deps),
     ...createWatchActivities(deps),

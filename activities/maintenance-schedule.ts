@@ -43,13 +43,18 @@ export function createMaintenanceScheduleActivities({ clusters, temporal }: Main
         const [{ schedule }, { status }] = await Promise.all([master.getMaintenanceSchedule(), master.getMaintenanceStatus()]);
         // Only full MachineIDs can match a requested machine; partial DOWN entries are never touched anyway.
         const down = status.down_machines.flatMap((m) => (m.hostname !== undefined && m.ip !== undefined ? [{ hostname: m.hostname, ip: m.ip }] : []));
-        const edit = editSchedule(schedule, { add: input.add, remove: input.remove }, down);
+        const additions = [...(input.add ? [input.add] : []), ...(input.adds ?? [])];
+        let edit = editSchedule(schedule, { add: additions[0], remove: input.remove }, down);
+        for (const add of additions.slice(1)) {
+          const next = editSchedule(edit.schedule, { add }, down);
+          edit = { ...next, changed: edit.changed || next.changed, notes: [...edit.notes, ...next.notes], downKept: edit.downKept };
+        }
         const note = edit.notes.join('; ');
         if (!edit.changed) return { applied: false, note: note || 'nothing to change', downKept: edit.downKept };
 
         await master.updateMaintenanceSchedule(edit.schedule);
         const after = (await master.getMaintenanceSchedule()).schedule;
-        const missing = (input.add?.machines ?? []).filter((m) => !isScheduledIn(after, m, input.add!.window));
+        const missing = additions.flatMap((add) => add.machines.filter((m) => !isScheduledIn(after, m, add.window)));
         const lingering = (input.remove?.machines ?? []).filter((m) => !edit.downKept.includes(m) && isScheduled(after, m));
         if (missing.length > 0 || lingering.length > 0) {
           throw ApplicationFailure.create({

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { runbookEntry } from '../src/catalog';
-import { takesWindow } from '../src/catalog-fields';
+import { takesWindow, windowInput } from '../src/catalog-fields';
 import type { ClusterRegistry } from '../src/clusters';
 import { controlUpdates, scheduleInitiator, WINDOW_PAUSED_PHASE } from '../src/contracts';
 import { ControlError, RunbookClient, RunbookInputError } from '../src/temporal/control';
@@ -44,7 +44,7 @@ export function createScheduleActivities({ clusters, temporal }: ScheduleActivit
         const withWindow = input.window && takesWindow(entry.inputSchema);
         const client = new RunbookClient({ client: temporal.client, taskQueue: temporal.taskQueue, identity: scheduleInitiator(input.scheduleId), clusters });
         try {
-          const run = await client.start(input.runbook, { ...input.input, ...(withWindow ? input.window : {}) });
+          const run = await client.start(input.runbook, { ...input.input, ...(withWindow && input.window ? windowInput(entry.inputSchema, input.window) : {}) });
           return { started: true, workflowId: run.workflowId, reason: `started${withWindow ? ' with the window' : input.window ? ` (${input.runbook} takes no window: started without one)` : ''}` };
         } catch (err) {
           if (err instanceof ControlError && err.code === 'RUN_EXISTS') return { started: false, reason: err.message };

@@ -202,6 +202,7 @@ interface ClusterReaders {
   operations: CoalescingReader<NonNullable<ClusterReads['operations']>>;
   quota: CoalescingReader<NonNullable<ClusterReads['quota']>>;
   weights: CoalescingReader<NonNullable<ClusterReads['weights']>>;
+  maintenance: CoalescingReader<NonNullable<ClusterReads['maintenance']>>;
 }
 
 function clusterReaders(master: () => MasterClient): ClusterReaders {
@@ -210,6 +211,7 @@ function clusterReaders(master: () => MasterClient): ClusterReaders {
     operations: new CoalescingReader(() => master().getOperations()),
     quota: new CoalescingReader(() => master().getQuota()),
     weights: new CoalescingReader(() => master().getWeights()),
+    maintenance: new CoalescingReader(() => master().getMaintenanceStatus()),
   };
 }
 
@@ -217,13 +219,14 @@ const EMPTY_VIEW: GetAgents = { agents: [], recovered_agents: [] };
 
 /** The reads `kinds` name, in parallel (GET_AGENTS only when named; an empty view otherwise). */
 async function readFor(readers: ClusterReaders, kinds: ReadonlySet<ReadKind>): Promise<{ view: GetAgents; reads: ClusterReads }> {
-  const [view, operations, quota, weights] = await Promise.all([
+  const [view, operations, quota, weights, maintenance] = await Promise.all([
     kinds.has('agents') ? readers.agents.read() : EMPTY_VIEW,
     kinds.has('operations') ? readers.operations.read() : undefined,
     kinds.has('quota') ? readers.quota.read() : undefined,
     kinds.has('weights') ? readers.weights.read() : undefined,
+    kinds.has('maintenance') ? readers.maintenance.read() : undefined,
   ]);
-  return { view, reads: { ...(operations ? { operations } : {}), ...(quota ? { quota } : {}), ...(weights ? { weights } : {}) } };
+  return { view, reads: { ...(operations ? { operations } : {}), ...(quota ? { quota } : {}), ...(weights ? { weights } : {}), ...(maintenance ? { maintenance } : {}) } };
 }
 
 /** One run of the watchCluster activity. */
@@ -360,9 +363,9 @@ class ClusterWatch {
         return undefined;
       }
     };
-    const { agents, operations, quota, weights } = this.deps.reader;
-    const [view, ops, q, w] = await Promise.all([read('agents', agents), read('operations', operations), read('quota', quota), read('weights', weights)]);
-    const reads: ClusterReads = { ...(ops ? { operations: ops } : {}), ...(q ? { quota: q } : {}), ...(w ? { weights: w } : {}) };
+    const { agents, operations, quota, weights, maintenance } = this.deps.reader;
+    const [view, ops, q, w, mt] = await Promise.all([read('agents', agents), read('operations', operations), read('quota', quota), read('weights', weights), read('maintenance', maintenance)]);
+    const reads: ClusterReads = { ...(ops ? { operations: ops } : {}), ...(q ? { quota: q } : {}), ...(w ? { weights: w } : {}), ...(mt ? { maintenance: mt } : {}) };
     const met: { wait: Wait; evaluation: Evaluation }[] = [];
     for (const wait of due) {
       if (readsOf(wait.condition).some((k) => failed.has(k))) continue;
@@ -500,7 +503,7 @@ class ClusterWatch {
   }
 }
 
-const READ_NAMES: Record<ReadKind, string> = { agents: 'GET_AGENTS', operations: 'GET_OPERATIONS', quota: 'GET_QUOTA', weights: 'GET_WEIGHTS' };
+const READ_NAMES: Record<ReadKind, string> = { agents: 'GET_AGENTS', operations: 'GET_OPERATIONS', quota: 'GET_QUOTA', weights: 'GET_WEIGHTS', maintenance: 'GET_MAINTENANCE_STATUS' };
 
 function parseCondition(raw: unknown): Condition {
   const parsed = ConditionSchema.safeParse(raw);

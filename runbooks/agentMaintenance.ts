@@ -13,6 +13,7 @@ import {
   verifyStep,
   waitForAgentStep,
   workStep,
+  workWebhookStep,
   type MaintenanceContext,
   type MaintenanceFacts,
 } from '../workflows/steps/maintenance';
@@ -28,6 +29,17 @@ export const agentMaintenanceInputSchema = z
     workDurationSeconds: z.number({ error: 'must be a number of seconds' }).int('must be a whole number of seconds').min(0, 'must be 0 or more seconds').max(604_800, 'must be at most 604800 seconds (7 days)').optional(),
     /** Deadline of the wait for the agent to come back. */
     returnTimeoutSeconds: z.number({ error: 'must be a number of seconds' }).int('must be a whole number of seconds').positive('must be at least 1 second').max(604_800, 'must be at most 604800 seconds (7 days)').default(1_800),
+    /** A webhook that does the work: POSTed {hostname, ip, agentId} once the machine is DOWN; a 2xx ends the work. */
+    work: z
+      .object(
+        {
+          webhookUrl: z.url({ error: 'must be an http(s) URL', protocol: /^https?$/ }),
+          timeoutSeconds: z.number({ error: 'must be a number of seconds' }).int('must be a whole number of seconds').min(1, 'must be at least 1 second').max(86_400, 'must be at most 86400 seconds (1 day)').default(3_600),
+        },
+        { error: 'must be {webhookUrl, timeoutSeconds}' },
+      )
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine(...exactlyOneAgent);
@@ -61,12 +73,12 @@ export const agentMaintenance = defineRunbook({
   subject: oneAgent(['mesosVersion', 'agentCanDrain', 'machineKnown', 'machineNotInMaintenance']),
   approval: ({ subject }) => `drain ${subject.agentId} and take ${subject.hostname} down for maintenance`,
   facts: (): MaintenanceFacts => ({ skippedWaits: [] }),
-  steps: () => [
+  steps: (input) => [
     drainStep<MaintenanceContext>(),
     waitDrainedStep<MaintenanceContext>(),
     scheduleWindowStep(),
     startMaintenanceStep(),
-    workStep(),
+    ...(input.work ? [workWebhookStep()] : [workStep()]),
     stopMaintenanceStep(),
     waitForAgentStep(),
     reactivateStep<MaintenanceContext>({

@@ -46,10 +46,29 @@ export function inputFields(schema: z.ZodType): InputField[] {
   });
 }
 
-/** True when the runbook takes a maintenance window: its schema has `notBefore`, `notAfter` and `minRemainingMinutes`. */
+/**
+ * How a runbook takes a maintenance window: its schema has `notBefore`, `notAfter` and `minRemainingMinutes` at the
+ * top (`fields`), or an object field `window` with them (`nested`: the fleet runbook's contract), or not at all.
+ */
+export function windowShape(schema: z.ZodType): 'fields' | 'nested' | undefined {
+  const fields = inputFields(schema);
+  const names = new Set(fields.map((f) => f.name));
+  if (WINDOW_FIELDS.every((f) => names.has(f))) return 'fields';
+  if (fields.some((f) => f.name === 'window' && f.type.includes('object'))) return 'nested';
+  return undefined;
+}
+
+/** True when the runbook takes a maintenance window (either shape of {@link windowShape}). */
 export function takesWindow(schema: z.ZodType): boolean {
-  const names = new Set(inputFields(schema).map((f) => f.name));
-  return WINDOW_FIELDS.every((f) => names.has(f));
+  return windowShape(schema) !== undefined;
+}
+
+/** A firing's window as the runbook's input takes it: the fields at the top, or `window: {...}`. */
+export function windowInput(schema: z.ZodType, window: { notBefore: string; notAfter: string; minRemainingMinutes: number }): Record<string, unknown> {
+  const shape = windowShape(schema);
+  if (shape === 'fields') return { ...window };
+  if (shape === 'nested') return { window };
+  return {};
 }
 
 /** `reason (string, required)`, `reactivate (boolean, default false)`, `ifAgentBusy (wait | fail, default "wait")`. */

@@ -28,6 +28,8 @@ export interface CatalogEntry {
   steps: string[];
   /** How start paths check the subject before starting: one agent, a selection of agents, or the cluster. */
   lookup: SubjectLookup;
+  /** The runbook's own control messages besides the common ones (an Update and a Signal each), with their input. */
+  controls: { name: string; usage: string }[];
 }
 
 const RUNBOOKS_DIR = path.resolve(__dirname, '../runbooks');
@@ -62,6 +64,7 @@ export function catalogEntry(def: RunbookWorkflow['runbook'], file: string): Cat
     file,
     steps: ['preflight', 'lease', 'approval', ...def.steps(example as never).map((s) => s.name)],
     lookup: def.subject.lookup ?? { kind: 'agent' },
+    controls: Object.entries(def.controls ?? {}).map(([name, spec]) => ({ name, usage: spec.usage })),
   };
 }
 

@@ -205,29 +205,22 @@ cluster. The run's id is <runbook>/<cluster>/<agent id or hostname>: use it (or 
     .command('control')
     .description(`Steer a run: ${CONTROL_ACTIONS.join(', ')}`)
     .argument('<run>', 'the id start printed, or <runbook>/<cluster>/<agent id or hostname>')
-    .argument('<action>', CONTROL_ACTIONS.join(' | '))
+    .argument('<action>', `${CONTROL_ACTIONS.join(' | ')}, or a control of the run's runbook (below)`)
     .option('-r, --reason <text>', 'why (required by approve, pause, abort, skip)')
     .option('-m, --minutes <n>', 'with extend: how many more minutes to wait')
     .option('--confirm <target>', 'with approve: the target a destructive step asks you to name (an agent id, a persistence id)')
     .option('--note <text>', 'with complete: what was done')
     .option('--by <who>', 'who sends it, the approver for approve (default: --user)')
+    .option('-i, --input <json>', "with a runbook's own control: its input as JSON (--reason fills its reason)")
     .option('--json', 'print the answer as JSON', false)
-    .addHelpText(
-      'after',
-      `
-Examples (against the demo, for a run started by hostname or by agent id alike):
-  mesos-runbooks control agentMaintenance/default/agent-3.sim.local approve --reason "change OPS-123 approved"
-  mesos-runbooks control agentMaintenance/default/agent-3.sim.local complete --note "disk replaced"
-  mesos-runbooks control drainAgent/default/agent-2.sim.local extend --minutes 15
-  mesos-runbooks control drainAgent/default/agent-2.sim.local abort --reason "wrong agent"
-
-The run refuses a message that makes no sense in its current phase and says why; nothing changes then (exit 2).`,
-    )
-    .action(async (ref: string, action: string, opts: { reason?: string; minutes?: string; confirm?: string; note?: string; by?: string; json: boolean }) => {
-      const checked = controlAction(action, opts);
+    .addHelpText('after', () => controlHelp())
+    .action(async (ref: string, action: string, opts: { reason?: string; minutes?: string; confirm?: string; note?: string; by?: string; input?: string; json: boolean }) => {
+      const own = !(CONTROL_ACTIONS as readonly string[]).includes(action);
+      const checked = own ? undefined : controlAction(action, opts);
+      const ownInput = own ? ownControlInput(action, opts) : undefined;
       await withClient(
         async (client) => {
-          const ack = await client.send(ref, checked, controlInput(checked, opts, client.identity ?? ''));
+          const ack = checked ? await client.send(ref, checked, controlInput(checked, opts, client.identity ?? '')) : await client.sendOwn(ref, action, ownInput!);
           process.stdout.write(opts.json ? `${JSON.stringify(ack)}\n` : `${ack.message} (phase: ${ack.phase})\n`);
         },
         { identity: user(opts.by) },
@@ -314,10 +307,42 @@ async function finish(client: RunbookClient, ref: string, json = false): Promise
   }
 }
 
-function controlAction(action: string, opts: { minutes?: string }): ControlAction {
-  if (!(CONTROL_ACTIONS as readonly string[]).includes(action)) {
-    throw new RunbookInputError('control', [`action: unknown action '${action}' (allowed: ${CONTROL_ACTIONS.join(', ')})`]);
+/** The control command's help: examples, and each runbook's own control messages with their input. */
+function controlHelp(): string {
+  const own = [...catalog().values()].flatMap((e) => e.controls.map((c) => `  ${e.name} ${c.name} ${c.usage}`));
+  return `
+Examples (against the demo, for a run started by hostname or by agent id alike):
+  mesos-runbooks control agentMaintenance/default/agent-3.sim.local approve --reason "change OPS-123 approved"
+  mesos-runbooks control agentMaintenance/default/agent-3.sim.local complete --note "disk replaced"
+  mesos-runbooks control drainAgent/default/agent-2.sim.local extend --minutes 15
+  mesos-runbooks control drainAgent/default/agent-2.sim.local abort --reason "wrong agent"
+${own.length ? `
+A runbook's own control messages (input with --input, its reason with --reason):
+${own.join('\n')}
+  e.g. mesos-runbooks control rollingMaintenance/default/zone=zone-a machine -i '{"hostname":"agent-3.sim.local","action":"skip"}' --reason "stuck on a batch job"
+` : ''}
+The run refuses a message that makes no sense in its current phase and says why; nothing changes then (exit 2).`;
+}
+
+/** The input of a runbook's own control message: --input (a JSON object) and --reason. */
+function ownControlInput(action: string, opts: { reason?: string; input?: string }): Record<string, unknown> {
+  const known = [...new Set([...catalog().values()].flatMap((e) => e.controls.map((c) => c.name)))];
+  if (!known.includes(action)) {
+    throw new RunbookInputError('control', [`action: unknown action '${action}' (allowed: ${[...CONTROL_ACTIONS, ...known].join(', ')})`]);
   }
+  let input: unknown = {};
+  if (opts.input !== undefined) {
+    try {
+      input = JSON.parse(opts.input);
+    } catch (err) {
+      throw new RunbookInputError('control', [`--input: not valid JSON: ${(err as Error).message}`]);
+    }
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new RunbookInputError('control', ['--input: must be a JSON object, e.g. \'{"hostname":"agent-3.sim.local","action":"skip"}\'']);
+  return { ...(input as Record<string, unknown>), ...(opts.reason !== undefined ? { reason: opts.reason } : {}) };
+}
+
+function controlAction(action: string, opts: { minutes?: string }): ControlAction {
   if (action === 'extend' && (opts.minutes === undefined || !/^\d+$/.test(opts.minutes))) {
     throw new RunbookInputError('control', ['--minutes: required with extend: a whole number of minutes, e.g. --minutes 15']);
   }

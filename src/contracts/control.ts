@@ -21,18 +21,29 @@ export type ReasonInput = Actor & { reason: string };
 export type ExtendInput = Actor & { minutes: number };
 export type CompleteInput = Actor & { note?: string };
 /**
- * `notAfter` (ISO time): with a run paused at its window's end, the end of the next window (a schedule's firing
- * sends it); the run goes on until `notAfter` less its `minRemainingMinutes`. Without it, resuming a run paused at
- * its window's end lifts the window for the rest of the run.
+ * `compensate: false` leaves the cluster as the run left it (no compensation; the report says so): a fleet's
+ * "quarantine" of a machine stuck draining.
  */
-export type ResumeInput = Actor & { notAfter?: string };
+export type AbortInput = ReasonInput & { compensate?: boolean };
+/** A maintenance window (RFC 3339 instants), e.g. the next one a paused fleet run resumes into. */
+export interface WindowInput {
+  notBefore?: string;
+  notAfter?: string;
+  minRemainingMinutes?: number;
+}
+/**
+ * With a run paused at its window's end: `notAfter` (ISO time), the end of the next window (a schedule's firing
+ * sends it), or a whole `window` (the fleet runbook's). Without either, resuming a run paused at its window's end
+ * lifts the window for the rest of the run.
+ */
+export type ResumeInput = Actor & { notAfter?: string; window?: WindowInput };
 
 /** What each action takes. */
 export interface ControlInputs {
   approve: ApproveInput;
   pause: ReasonInput;
   resume: ResumeInput;
-  abort: ReasonInput;
+  abort: AbortInput;
   complete: CompleteInput;
   extend: ExtendInput;
   skip: ReasonInput;
@@ -59,6 +70,14 @@ export interface ApprovalPolicy {
   fourEyes: boolean;
   requiredApprovals: number;
   timeScale?: number;
+}
+
+/** What a child run signals its parent while it waits for a human (stuck, awaiting approval): shown by the parent. */
+export interface ChildWaiting {
+  key: string;
+  workflowId: string;
+  /** Undefined once the child no longer waits. */
+  waiting?: { kind: 'stuck' | 'approval'; what: string; diagnosis?: string; since: string };
 }
 
 /** What a child run (one a parent run started: the fleet runbook's per-machine runs) signals its parent at its end. */

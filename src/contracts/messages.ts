@@ -7,7 +7,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ScheduleChange, ScheduleChangeResult } from '../maintenance/schedule-change';
 import type { ConditionMetInput, RegisterWaits, CancelWaitInput, ResolvedInput, Wait } from '../convergence/protocol';
 import { WatchMessages } from '../convergence/protocol';
-import type { ChildEnded, ControlAck, ControlInputs, FreezeRequest, FreezeState, UnfreezeRequest } from './control';
+import type { ChildEnded, ChildWaiting, ControlAck, ControlInputs, FreezeRequest, FreezeState, UnfreezeRequest } from './control';
 import type { AcquireRequest, AcquireResult, AgentLockState, ReleaseRequest } from './lock';
 import type { Progress } from './progress';
 
@@ -34,6 +34,8 @@ export const controlSignals = {
 } as const;
 /** A child run's end, signalled to the parent run that started it (its input's `parent`). */
 export const childEndedSignal = defineSignal<[ChildEnded]>('childEnded');
+/** A child run waits for a human (stuck, awaiting approval), or no longer: signalled to its parent. */
+export const childWaitingSignal = defineSignal<[ChildWaiting]>('childWaiting');
 /** The run's progress: phase, steps, current wait, allowed actions, events. */
 export const progressQuery = defineQuery<Progress>('progress');
 

@@ -85,6 +85,8 @@ export interface Progress {
   /** What the run acts on (its business key). */
   target?: string;
   initiator?: string;
+  /** What a runbook adds to its progress (the fleet runbook: its batches and machines). */
+  details?: Record<string, unknown>;
 }
 
 /** One preflight check and its result. */
@@ -118,4 +120,6 @@ export interface RunPlan {
   steps: PlannedStep[];
   /** True when every check passes: a real run would start its steps. */
   ready: boolean;
+  /** What a runbook adds to its plan (the fleet runbook: `batches`, each with its machines and gates). */
+  details?: Record<string, unknown>;
 }

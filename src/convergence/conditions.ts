@@ -9,12 +9,13 @@
  */
 import { z } from 'zod';
 import { ipFromPid, runsOn, type AgentsView } from '../agents/vocabulary';
-import type { Agent, GetOperations, GetQuota, GetWeights } from '../mesos';
+import type { Agent, GetMaintenanceStatus, GetOperations, GetQuota, GetWeights } from '../mesos';
 import { formatAmount, RESOURCE_NAMES, sameAmount } from '../resources/amounts';
 import { currentWeights, quotaConfigs, sameConfig } from '../resources/quota';
 import { reservationOf } from '../resources/reservations';
 import { agentResources } from '../resources/view';
 import { findVolume } from '../resources/volumes';
+import { evaluateGates, type GateResult } from '../fleet/gates';
 
 export type { AgentsView };
 
@@ -22,11 +23,13 @@ export type { AgentsView };
  * The reads a condition is evaluated against: GET_AGENTS always (an empty view when no wait needs it), and the other
  * reads its kind declares (`reads`), made once per watcher cycle for every wait that needs them.
  */
-export type ReadKind = 'agents' | 'operations' | 'quota' | 'weights';
+export type ReadKind = 'agents' | 'operations' | 'quota' | 'weights' | 'maintenance';
 export interface ClusterReads {
   operations?: GetOperations;
   quota?: GetQuota;
   weights?: GetWeights;
+  /** GET_MAINTENANCE_STATUS: the machines DOWN for maintenance (their agents are not registered). */
+  maintenance?: GetMaintenanceStatus;
 }
 
 /** What the read showed about the agent a condition is about: small and JSON-safe (it goes into histories). */
@@ -43,6 +46,8 @@ export interface Observation {
   recovering?: boolean;
   /** What the read showed, in words, for kinds beyond an agent's state (reservations, volumes, quota, weights). */
   detail?: string;
+  /** For `rollGates`: each gate, open or why not. */
+  gates?: GateResult[];
 }
 
 /**
@@ -249,6 +254,32 @@ export const conditionKinds = {
       return { met: reads.weights !== undefined && off.length === 0, observation: { registered: true, detail: off.length === 0 ? 'GET_WEIGHTS shows every listed weight' : `GET_WEIGHTS does not show the new weight of ${off.join(', ')} yet` } };
     },
     concerns: () => ({ agentIds: [] }),
+  }),
+  /**
+   * The gates of a fleet's next batch are open (src/fleet/gates.ts): the share of agents staying active, other agents
+   * out, capacity. Re-evaluated on every read, so a closed gate opens as soon as the cluster allows.
+   */
+  rollGates: kind({
+    schema: z
+      .object({
+        kind: z.literal('rollGates'),
+        batchAgentIds: z.array(agentId).min(1, 'must list the batch\'s agents'),
+        rollAgentIds: z.array(agentId),
+        /** The roll's machines by hostname: a DOWN machine not among them is another's maintenance. */
+        rollHostnames: z.array(z.string()).optional(),
+        outAgentIds: z.array(agentId).optional(),
+        minActiveShare: z.number().min(0).max(1).optional(),
+        maxOtherDraining: z.number().int().min(0).optional(),
+        capacity: z.boolean().optional(),
+      })
+      .strict(),
+    describe: (c) => `the gates of the batch of ${c.batchAgentIds.length} agent(s) open`,
+    reads: ['agents', 'maintenance'],
+    evaluate: (c, view, reads) => {
+      const gates = evaluateGates(view, { ...c, downMachines: reads.maintenance?.status.down_machines ?? [] });
+      return { met: gates.every((g) => g.open), observation: { registered: true, gates } };
+    },
+    concerns: (c) => ({ agentIds: [...c.batchAgentIds] }),
   }),
 };
 

@@ -54,12 +54,14 @@ export const ScheduleChangeSchema = z
     /** Idempotency key: the calling run's workflow id and a step name. A repeated key is answered from memory. */
     requestId: z.string({ error: 'required: an idempotency key (workflow id + step)' }).min(1, 'required: an idempotency key (workflow id + step)'),
     add: z.object({ machines, window: MaintenanceWindowRefSchema }).strict().optional(),
+    /** More additions in the same write, each with its own window (a fleet announcing its batches). */
+    adds: z.array(z.object({ machines, window: MaintenanceWindowRefSchema }).strict()).max(1000).optional(),
     remove: z.object({ machines }).strict().optional(),
   })
   .strict()
   .superRefine((change, ctx) => {
-    if (!change.add && !change.remove) {
-      ctx.addIssue({ code: 'custom', path: ['add'], message: 'give add or remove (or both)' });
+    if (!change.add && !change.remove && !(change.adds && change.adds.length > 0)) {
+      ctx.addIssue({ code: 'custom', path: ['add'], message: 'give add, adds or remove' });
     }
     for (const part of ['add', 'remove'] as const) {
       const list = change[part]?.machines ?? [];

@@ -71,7 +71,7 @@ export class ScheduleManager {
       }
       const parsed = entry.inputSchema.safeParse(s.input);
       if (!parsed.success) problems.push(...formatIssues(parsed.error).map((p) => `schedules.${i}.input.${p}`));
-      if (s.window && takesWindow(entry.inputSchema) && ('notBefore' in s.input || 'notAfter' in s.input)) {
+      if (s.window && takesWindow(entry.inputSchema) && ('notBefore' in s.input || 'notAfter' in s.input || 'window' in s.input)) {
         problems.push(`schedules.${i}.input: give no notBefore/notAfter: each firing passes its own window`);
       }
     });

@@ -7,6 +7,7 @@ import type { ClusterRegistry } from '../clusters';
 import { formatIssues } from '../common/zod-issues';
 import {
   clusterFreezeWorkflowId,
+  CONTROL_ACTIONS,
   controlUpdates,
   EntityWorkflowTypes,
   freezeStateQuery,
@@ -339,6 +340,26 @@ export class RunbookClient {
       if (err instanceof WorkflowUpdateFailedError) throw new ControlError('CONTROL_REFUSED', `${action} refused by ${handle.workflowId}: ${failureMessage(err.cause ?? err)}`);
       const type = failureType(err);
       throw new ControlError('CONTROL_REFUSED', `${action} refused by ${handle.workflowId}: ${failureMessage(err)}${type ? ` [${type}]` : ''}`);
+    }
+  }
+
+  /**
+   * One of the runbook's own control messages (e.g. rollingMaintenance's `machine`, `budget`, `addMachine`; the
+   * catalog lists them) as an Update; the sender (`by`) is added. Refused (`CONTROL_REFUSED`) when the run's runbook
+   * has no such message, or its validator refuses the input.
+   */
+  async sendOwn(ref: RunReference, name: string, input: Record<string, unknown>): Promise<ControlAck> {
+    const handle = await this.resolve(ref);
+    const runbook = (await handle.describe()).type;
+    const own = runbookEntry(runbook)?.controls ?? [];
+    if (!own.some((c) => c.name === name)) {
+      throw new ControlError('CONTROL_REFUSED', `${name}: not a control message of ${runbook} (${own.length ? `its own: ${own.map((c) => c.name).join(', ')}; ` : ''}common: ${CONTROL_ACTIONS.join(', ')})`);
+    }
+    try {
+      return await handle.executeUpdate<ControlAck, [unknown]>(name, { args: [{ ...this.by(), ...input }] });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw new ControlError('CONTROL_REFUSED', `${name} refused by ${handle.workflowId}: ${failureMessage(err.cause ?? err)}`);
+      throw err;
     }
   }
 

@@ -7,7 +7,7 @@ const runbooksDir = path.resolve(__dirname, '../../runbooks');
 
 describe('the runbook catalog', () => {
   it('lists every runbook of runbooks/, each with a summary, an example that validates and its steps', () => {
-    expect([...catalog().keys()].sort()).toEqual(['agentMaintenance', 'decommissionAgent', 'drainAgent', 'persistentVolume', 'pruneImages', 'resizeVolume', 'updateQuota', 'updateReservations', 'updateWeights']);
+    expect([...catalog().keys()].sort()).toEqual(['agentMaintenance', 'decommissionAgent', 'drainAgent', 'persistentVolume', 'pruneImages', 'resizeVolume', 'rollingMaintenance', 'updateQuota', 'updateReservations', 'updateWeights']);
     for (const entry of catalog().values()) {
       expect(entry.summary.length).toBeGreaterThan(20);
       expect(entry.inputSchema.safeParse(entry.example).success).toBe(true);
@@ -25,6 +25,7 @@ describe('the runbook catalog', () => {
       persistentVolume: 'pg-data',
       pruneImages: 'rack=rack-1',
       resizeVolume: 'pg-data',
+      rollingMaintenance: 'zone=zone-a',
       updateQuota: 'dev',
       updateReservations: 'agent-1.sim.local',
       updateWeights: 'dev',
@@ -36,6 +37,7 @@ describe('the runbook catalog', () => {
       persistentVolume: 'agent',
       pruneImages: 'agents',
       resizeVolume: 'agent',
+      rollingMaintenance: 'agents',
       updateQuota: 'cluster',
       updateWeights: 'cluster',
       updateReservations: 'agent',

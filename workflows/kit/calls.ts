@@ -52,3 +52,9 @@ export const notifyActivity = proxyActivities<Pick<Activities, 'notify'>>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 3 },
 });
+
+/** An activity that may take longer than a minute (a webhook that does the work): one attempt, its own timeout. */
+export function actLong<K extends keyof Activities>(name: K, summary: string, timeoutSeconds: number, ...args: Parameters<Activities[K]>): ReturnType<Activities[K]> {
+  const fn = (proxy as unknown as Record<string, { executeWithOptions(options: object, args: unknown[]): Promise<unknown> }>)[name]!;
+  return fn.executeWithOptions({ summary, startToCloseTimeout: `${timeoutSeconds + 30} seconds`, retry: { maximumAttempts: 1 } }, args) as ReturnType<Activities[K]>;
+}

@@ -19,6 +19,7 @@ import {
   type Observation,
   type ReasonInput,
   type WaitKind,
+  type WindowInput,
 } from '../../src/contracts';
 import { dateTime, duration } from '../../src/progress/time';
 import type { ProgressTracker } from './progress';
@@ -97,6 +98,8 @@ export interface ControlExtras {
   /** The cluster's freeze now; later changes come as the `freezeChanged` Signal. */
   freeze?: FreezeState;
   window?: RunWindow;
+  /** Approvals given before (a run continued as new carries them). */
+  approvals?: ApprovalRecord[];
 }
 
 interface ActionSpec<A extends ControlAction> {
@@ -117,8 +120,10 @@ interface ActionSpec<A extends ControlAction> {
  */
 export class RunControl {
   private approval?: PendingApproval;
-  private paused?: { by?: string; reason: string; since: string };
-  private abortRequest?: ReasonInput;
+  private paused?: { by?: string; reason: string; since: string; phase?: string };
+  private abortRequest?: ControlInputs['abort'];
+  /** The window a `resume` brought (for a run paused at its window's end), until the run takes it. */
+  private resumedInto?: WindowInput;
   private awaitingCompletion = false;
   private completion?: ControlInputs['complete'];
   private activeWait?: ActiveWait;
@@ -138,6 +143,7 @@ export class RunControl {
   ) {
     this.freeze = extras.freeze;
     this.window = extras.window;
+    this.approvals.push(...(extras.approvals ?? []));
     setHandler(progressQuery, () => progress.snapshot);
     setHandler(freezeChangedSignal, (state) => {
       this.freeze = state;
@@ -160,6 +166,38 @@ export class RunControl {
   get abortRequested(): boolean {
     return this.abortRequest !== undefined;
   }
+
+  /** False when the abort asked to leave the cluster as it is (`compensate: false`). */
+  get compensateOnAbort(): boolean {
+    return this.abortRequest?.compensate !== false;
+  }
+
+  /**
+   * Pauses the run on its own (a fleet at its window's end): like an operator's `pause`, so `resume` (with a new
+   * window, or without) lets it go on; the run blocks at its next {@link checkpoint}.
+   */
+  pauseItself(reason: string, phase = 'paused'): void {
+    if (this.paused || this.finished) return;
+    this.paused = { by: 'the run', reason, since: new Date(Date.now()).toISOString(), phase };
+    this.progress.setPaused(this.paused);
+    this.progress.note(`paused: ${reason}; send \`resume\` (with a new window, or without) to go on`);
+    this.refreshActions();
+  }
+
+  /** True while paused (by an operator or by the run itself). */
+  get isPaused(): boolean {
+    return this.paused !== undefined;
+  }
+
+  /** The window the last `resume` brought, once (then undefined). */
+  takeResumedWindow(): WindowInput | undefined {
+    const w = this.resumedInto;
+    this.resumedInto = undefined;
+    return w;
+  }
+
+  /** Called when the run starts or stops waiting for a human (a parent run is told). */
+  onHumanWait?: (waiting: { kind: 'stuck' | 'approval'; what: string; diagnosis?: string } | undefined) => void;
 
   /**
    * Waits while paused; throws {@link RunAborted} when an abort was asked. With `gates` (before a step, and before an
@@ -187,7 +225,7 @@ export class RunControl {
       }
       if (this.paused) {
         const phase = this.progress.snapshot.phase;
-        this.progress.setPhase('paused');
+        this.progress.setPhase(this.paused.phase ?? 'paused');
         await condition(() => !this.paused || this.abortRequested);
         this.throwIfAborted();
         this.progress.setPhase(phase);
@@ -257,7 +295,7 @@ export class RunControl {
    * `policy.requiredApprovals` distinct allowed approvers (and, with four eyes, none of them the initiator). Returns
    * the approvals given, or undefined when none was needed. Throws {@link RunAborted} on abort.
    */
-  async awaitApproval(what: string, options: { required: boolean; confirm?: string }): Promise<ApprovalRecord[] | undefined> {
+  async awaitApproval(what: string, options: { required: boolean; confirm?: string; until?: () => boolean }): Promise<ApprovalRecord[] | undefined> {
     const required = options.required || this.policy.alwaysRequireApproval || options.confirm !== undefined;
     if (!required) return undefined;
     await this.checkpoint({ gates: true });
@@ -267,14 +305,22 @@ export class RunControl {
     this.progress.setPhase('awaiting approval');
     this.progress.emit({ kind: 'approvalAsked', what, approvers: this.policy.approvers, required: pending.required, ...(pending.confirm ? { confirm: pending.confirm } : {}) });
     this.progress.waitStarted('approval', `approval: ${what}${this.policy.approvers.length ? ` (approvers: ${this.policy.approvers.join(', ')})` : ''}`);
+    this.onHumanWait?.({ kind: 'approval', what });
     this.refreshActions();
     try {
-      await condition(() => pending.given.length >= pending.required || this.abortRequested);
+      await condition(() => pending.given.length >= pending.required || this.abortRequested || options.until?.() === true);
     } finally {
       this.approval = undefined;
+      this.onHumanWait?.(undefined);
       this.refreshActions();
     }
     this.throwIfAborted();
+    if (pending.given.length < pending.required) {
+      // Ended by `until` (what it waited for was settled otherwise, e.g. a raised failure budget).
+      this.progress.waitEnded('completed');
+      this.progress.setPhase(phase);
+      return [];
+    }
     this.progress.waitEnded('approved', { by: pending.given.map((g) => g.approver).join(', ') });
     this.progress.setPhase(phase);
     const at = new Date(Date.now()).toISOString();
@@ -348,6 +394,7 @@ export class RunControl {
           deadline = Math.max(deadline, Date.now()) + this.scaled(w.extend.minutes * 60_000);
           this.progress.waitExtended(w.extend.minutes, new Date(deadline).toISOString(), w.extend.by);
           w.extend = undefined;
+          if (w.stuck) this.onHumanWait?.(undefined);
           w.stuck = false;
           this.refreshActions();
           continue;
@@ -364,9 +411,11 @@ export class RunControl {
         }
         w.stuck = true;
         this.progress.waitDiagnosed(diagnosis, true);
+        this.onHumanWait?.({ kind: 'stuck', what, diagnosis });
         this.refreshActions();
       }
     } finally {
+      if (w.stuck) this.onHumanWait?.(undefined);
       if (waitId) await this.waits.cancel(spec.cluster, waitId);
       if (this.activeWait === w) this.activeWait = undefined;
       this.refreshActions();
@@ -458,6 +507,13 @@ export class RunControl {
             if (Number.isNaN(t)) throw new Error('notAfter: an ISO 8601 time, e.g. 2026-12-08T04:00:00Z');
             if (t <= Date.now()) throw new Error(`notAfter: ${input.notAfter} is already past`);
           }
+          const w = input?.window;
+          if (w !== undefined) {
+            for (const key of ['notBefore', 'notAfter'] as const) {
+              if (w[key] !== undefined && !isInstant(w[key])) throw new Error(`window.${key}: an RFC 3339 instant with Z or an offset, e.g. 2026-12-08T22:00:00+01:00`);
+            }
+            if (w.minRemainingMinutes !== undefined && !(Number.isInteger(w.minRemainingMinutes) && w.minRemainingMinutes >= 0)) throw new Error('window.minRemainingMinutes: a whole number of minutes, 0 or more');
+          }
         },
         apply: (input) => {
           const atWindowEnd = this.paused?.by === 'window' && this.window?.notAfter !== undefined;
@@ -465,10 +521,13 @@ export class RunControl {
           if (input?.notAfter !== undefined) this.window = { ...(this.window ?? { minRemainingMs: 0 }), notAfter: Date.parse(input.notAfter) };
           else if (atWindowEnd) this.window = undefined;
           this.paused = undefined;
+          if (input?.window) this.resumedInto = input.window;
+          else if (input?.notAfter) this.resumedInto = { notAfter: input.notAfter };
           this.progress.setPaused(undefined);
-          this.progress.emit({ kind: 'operator', action: 'resume', ...byOf(input), ...(input?.notAfter ? { reason: `window until ${input.notAfter}` } : {}) });
+          const into = input?.notAfter ?? input?.window?.notAfter;
+          this.progress.emit({ kind: 'operator', action: 'resume', ...byOf(input), ...(into ? { reason: `window until ${into}` } : {}) });
           this.refreshActions();
-          return input?.notAfter ? `resumed: the window now ends ${input.notAfter}` : 'resumed';
+          return into ? `resumed: the window now ends ${into}` : 'resumed';
         },
       },
       abort: {
@@ -478,9 +537,9 @@ export class RunControl {
         },
         apply: (input) => {
           this.abortRequest = input;
-          this.progress.emit({ kind: 'operator', action: 'abort', ...byOf(input), reason: input.reason });
+          this.progress.emit({ kind: 'operator', action: 'abort', ...byOf(input), reason: input.compensate === false ? `${input.reason} (no compensation: left as it is)` : input.reason });
           this.refreshActions();
-          return 'aborting: compensation runs next';
+          return input.compensate === false ? 'aborting without compensation: the cluster is left as it is' : 'aborting: compensation runs next';
         },
       },
       complete: {
@@ -555,4 +614,8 @@ function observed(o: Observation): string {
   if (o.recovering) return `agent ${o.agentId ?? o.hostname} is recovering after a master failover (not re-registered yet)`;
   if (!o.registered) return `${o.agentId ? `agent ${o.agentId}` : `no agent on ${o.hostname}/${o.ip}`} is not registered`;
   return `agent ${o.agentId}: active=${o.active}, deactivated=${o.deactivated}, drain=${o.drainState}`;
+}
+
+function isInstant(value: unknown): boolean {
+  return typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(value) && !Number.isNaN(Date.parse(value));
 }

@@ -1,15 +1,33 @@
-import { CancellationScope, getExternalWorkflowHandle, isCancellation, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  ContinueAsNew,
+  defineSignal,
+  defineUpdate,
+  getExternalWorkflowHandle,
+  isCancellation,
+  patched,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { z } from 'zod';
 import {
   clusterFreezeWorkflowId,
   childEndedSignal,
+  childWaitingSignal,
   failureDetail,
   failureMessage,
   failureType,
   freezeUnsubscribeSignal,
   runbookFailure,
   type ApprovalPolicy,
+  type ApprovalRecord,
   type ChildEnded,
+  type ChildWaiting,
+  type ControlAck,
   type NotifyEventKind,
   type PlannedStep,
   type PreflightCheck,
@@ -25,7 +43,7 @@ import { act, notifyActivity } from './calls';
 import { afterCompensation, stopReason, summarizeCompensation, type CompensationReport } from './compensation';
 import { RunAborted, RunControl, type RunWindow } from './control';
 import { parseRunbookInput } from './input';
-import { ProgressTracker } from './progress';
+import { ProgressTracker, type ProgressState } from './progress';
 import type { CommonInput, Facts, PreflightResult, RunContext, RunbookDefinition, StepResult, StepSpec, UndoState } from './types';
 
 /** The patch that separates runs of the runbook kit from runs started before it (workflows/legacy). */
@@ -42,6 +60,8 @@ export const SETTINGS_PATCH = 'run-settings';
 export const RECOVERY_WAIT_MS = 10 * 60_000;
 const RECOVERY_RETRIES = 3;
 const APPROVAL_NOT_REQUIRED = 'not required (the input does not ask for it and the policy does not force it)';
+/** Failure types of a write that Mesos refused, or that found nothing to act on: nothing was applied. */
+const NOT_APPLIED = new Set(['MESOS_BAD_REQUEST', 'MESOS_CONFLICT', 'MESOS_FORBIDDEN', 'MESOS_UNAUTHORIZED', 'MESOS_NOT_FOUND', 'INVALID_INPUT', 'NOT_SCHEDULED', 'AGENT_GONE']);
 
 /** A runbook's workflow function, carrying its declaration (the catalog reads it). */
 export type RunbookWorkflow<Schema extends z.ZodType = z.ZodType, Result = unknown> = ((input: z.input<Schema>) => Promise<Result | RunPlan>) & {
@@ -75,14 +95,34 @@ export function skipWhen<C extends RunContext>(s: StepSpec<C>, why: (ctx: C) => 
  */
 export function defineRunbook<Schema extends z.ZodType, S, F extends Facts, Result>(def: RunbookDefinition<Schema, S, F, Result>): RunbookWorkflow<Schema, Result> {
   const workflow = async (rawInput: z.input<Schema>): Promise<Result | RunPlan> => {
-    if (def.legacy && !patched(KIT_PATCH)) return (await def.legacy(rawInput as never)) as Result | RunPlan;
-    return new Run(def, rawInput).execute();
+    const { [CONTINUED]: continued, ...input } = (rawInput ?? {}) as Record<string, unknown>;
+    if (continued !== undefined && !workflowInfo().continuedFromExecutionRunId) {
+      throw runbookFailure('INVALID_INPUT', `${def.name}: invalid input: ${CONTINUED}: only a run continued as new carries it`);
+    }
+    if (!continued && def.legacy && !patched(KIT_PATCH)) return (await def.legacy(rawInput as never)) as Result | RunPlan;
+    return new Run(def, input, continued as Continued<S, F> | undefined).execute();
   };
   Object.defineProperty(workflow, 'name', { value: def.name });
   return Object.assign(workflow, { runbook: def as unknown as RunbookDefinition<Schema, unknown, Facts, Result> });
 }
 
 type Input<Schema extends z.ZodType> = z.output<Schema> & CommonInput;
+
+/** The input field a run continued as new carries its state in (never given by a user: the schema refuses it). */
+const CONTINUED = '__continued';
+
+/** What a run carries over continue-as-new. */
+interface Continued<S, F> {
+  /** The step the new run goes on with. */
+  step: number;
+  subject: S;
+  facts: F;
+  progress: ProgressState;
+  /** The indexes of the steps that had started their write (compensation undoes them). */
+  written: number[];
+  approvals: ApprovalRecord[];
+  paused?: boolean;
+}
 
 /** One run of a runbook: the interpreter of its declaration. */
 class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
@@ -96,19 +136,59 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
   private readonly notifications: Promise<unknown>[] = [];
   /** Steps that started their write, in order: what compensation undoes. */
   private readonly written: StepSpec<RunContext<Input<Schema>, S, F>>[] = [];
+  /** The step running now (its index in `steps`). */
+  private current = 0;
 
   constructor(
     private readonly def: RunbookDefinition<Schema, S, F, Result>,
-    rawInput: unknown,
+    private readonly rawInput: Record<string, unknown>,
+    private readonly continued?: Continued<S, F>,
   ) {
     this.input = parseRunbookInput(def.name, def.inputSchema, rawInput) as Input<Schema>;
     this.steps = def.steps(this.input);
     const target = def.target(this.input);
-    this.progress = new ProgressTracker(def.name, ['preflight', 'lease', 'approval', ...this.steps.map((s) => s.name)], {
+    this.progress = new ProgressTracker(
+      def.name,
+      ['preflight', 'lease', 'approval', ...this.steps.map((s) => s.name)],
+      { cluster: this.input.cluster, target, ...(this.input.initiator ? { initiator: this.input.initiator } : {}) },
+      continued?.progress,
+    );
+  }
+
+  /** The context steps see. */
+  private context(subject: S, facts: F): RunContext<Input<Schema>, S, F> {
+    const info = workflowInfo();
+    return {
+      runbook: this.def.name,
+      input: this.input,
       cluster: this.input.cluster,
-      target,
-      ...(this.input.initiator ? { initiator: this.input.initiator } : {}),
-    });
+      target: this.def.target(this.input),
+      subject,
+      facts,
+      planning: this.input.dryRun,
+      // The first run id stays the same across continue-as-new: the key of a request does too.
+      requestKey: `${info.workflowId}/${info.firstExecutionRunId}`,
+      control: this.control,
+      progress: this.progress,
+      continueAsNew: () => this.continueAsNew(),
+      setDetails: (details) => this.progress.setDetails(details),
+    };
+  }
+
+  /** Continue-as-new once every handler finished, carrying the input, subject, facts, progress and approvals. */
+  private async continueAsNew(): Promise<never> {
+    await condition(allHandlersFinished);
+    this.progress.note(`continuing as new (history of ${workflowInfo().historyLength} events): the run goes on with step '${this.steps[this.current]?.name}'`);
+    const carried: Continued<S, F> = {
+      step: this.current,
+      subject: this.ctx.subject,
+      facts: this.ctx.facts,
+      progress: this.progress.carry(),
+      written: this.written.map((s) => this.steps.indexOf(s)),
+      approvals: this.control.approvals,
+      ...(this.control.isPaused ? { paused: true } : {}),
+    };
+    return continueAsNew<(input: unknown) => Promise<unknown>>({ ...this.rawInput, [CONTINUED]: carried });
   }
 
   async execute(): Promise<Result | RunPlan> {
@@ -128,27 +208,17 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
     } else {
       this.policy = await act.approvalPolicy(`approval policy of ${def.name}`, { runbook: def.name });
     }
-    this.control = new RunControl(progress, this.policy, input.initiator, { freeze: this.settings?.freeze, window: windowOf(input) });
+    this.control = new RunControl(progress, this.policy, input.initiator, { freeze: this.settings?.freeze, window: windowOf(input), approvals: this.continued?.approvals });
     if (!input.dryRun && (this.settings?.notify.length ?? 0) > 0) progress.listen((e) => this.notifyOn(e));
+    this.tellParentOfHumanWaits();
+    if (this.continued) return this.goOn(this.continued);
     tagRun(def.name, input);
     progress.note(`reason: ${input.reason}`);
     this.notify('started', `${def.name} started on ${input.cluster} for ${target}${input.initiator ? ` by ${input.initiator}` : ''}: ${input.reason}`);
 
     progress.start('preflight', `${target} in cluster ${input.cluster}`);
     const pre = await this.preflight();
-    const info = workflowInfo();
-    this.ctx = {
-      runbook: def.name,
-      input,
-      cluster: input.cluster,
-      target,
-      subject: pre.subject ?? def.subject.placeholder(input, target),
-      facts: def.facts(),
-      planning: input.dryRun,
-      requestKey: `${info.workflowId}/${info.firstExecutionRunId}`,
-      control: this.control,
-      progress,
-    };
+    this.ctx = this.context(pre.subject ?? def.subject.placeholder(input, target), def.facts());
     if (input.dryRun) return this.plan(pre);
     if (pre.failure || !pre.subject) {
       const failure = pre.failure ?? { type: 'PREFLIGHT_FAILED' as const, message: `${def.name} preflight failed: ${failedChecks(pre.checks)}` };
@@ -158,19 +228,39 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
     }
     def.subject.tag(pre.subject);
     progress.done('preflight', pre.note);
+    this.installControls();
+    return this.steer(pre.subject, async () => {
+      await this.approval();
+      await this.runSteps(0);
+    });
+  }
 
+  /** A run continued as new: the same steps from the one it was in, with the carried subject and facts. */
+  private async goOn(continued: Continued<S, F>): Promise<Result | RunPlan> {
+    this.ctx = this.context(continued.subject, continued.facts);
+    for (const i of continued.written) if (this.steps[i]) this.written.push(this.steps[i]!);
+    if (continued.paused) this.control.pauseItself('paused when the run continued as new');
+    this.installControls();
+    return this.steer(continued.subject, () => this.runSteps(continued.step), { quiet: true });
+  }
+
+  /** The leased part of a run, its result, and on abort / failure / cancellation its compensation. */
+  private async steer(subject: S, body: () => Promise<void>, options: { quiet?: boolean } = {}): Promise<Result> {
+    const { def } = this;
     try {
-      const result = await this.leased(pre.subject, async () => {
-        await this.approval();
-        for (const s of this.steps) await this.runStep(s);
+      const result = await this.leased(subject, async () => {
+        await body();
         return def.result(this.ctx);
-      });
+      }, options);
       await this.end('done', 'every step done', { result });
       return result;
     } catch (err) {
+      if (isContinueAsNew(err)) throw err;
       this.markStopped(err);
       this.control.finish();
-      const report = await CancellationScope.nonCancellable(() => this.compensate(stopReason(err)));
+      const report = await CancellationScope.nonCancellable(() =>
+        err instanceof RunAborted && !this.control.compensateOnAbort ? this.leaveAsItIs(stopReason(err)) : this.compensate(stopReason(err)),
+      );
       const failure = afterCompensation(def.name, err, report);
       await this.end(err instanceof RunAborted ? 'aborted' : isCancellation(err) ? 'cancelled' : 'failed', `${stopReason(err)}; compensation: ${summarizeCompensation(report)}`, {
         failureType: failureType(failure),
@@ -254,11 +344,15 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
     }
   }
 
-  private async leased<T>(subject: S, fn: () => Promise<T>): Promise<T> {
+  private async leased<T>(subject: S, fn: () => Promise<T>, options: { quiet?: boolean } = {}): Promise<T> {
     const { progress, control } = this;
     const keys = this.def.subject.leaseKeys(subject);
     const label = this.def.subject.leaseLabel ?? ((key: string) => `agent ${key}`);
-    progress.start('lease', `the lease on ${keys.join(', ')}`);
+    if (keys.length === 0) {
+      if (!options.quiet) progress.skip('lease', this.def.subject.noLease ?? 'nothing to lease');
+      return fn();
+    }
+    if (!options.quiet) progress.start('lease', `the lease on ${keys.join(', ')}`);
     return withAgentLease(
       {
         cluster: this.input.cluster,
@@ -271,7 +365,7 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
       },
       async () => {
         if (progress.snapshot.wait?.kind === 'lease') progress.waitEnded('granted');
-        progress.done('lease', `holding ${keys.length === 1 ? label(keys[0]!) : `${keys.length} agents`}`);
+        if (!options.quiet) progress.done('lease', `holding ${keys.length === 1 ? label(keys[0]!) : `${keys.length} agents`}`);
         return fn();
       },
     );
@@ -285,11 +379,27 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
     else progress.skip('approval', APPROVAL_NOT_REQUIRED);
   }
 
-  /** One step: checkpoint → read → decide → (confirmation) → write → wait → done. */
-  private async runStep(s: StepSpec<RunContext<Input<Schema>, S, F>>): Promise<void> {
+  /** The steps from `from` on (0, or the step a run continued as new goes on with). */
+  private async runSteps(from: number): Promise<void> {
+    for (this.current = from; this.current < this.steps.length; this.current++) {
+      await this.runStep(this.steps[this.current]!, this.current === from && this.continued !== undefined);
+    }
+  }
+
+  /** One step: checkpoint → read → decide → (confirmation) → write → wait → done; or a `run` step's own orchestration. */
+  private async runStep(s: StepSpec<RunContext<Input<Schema>, S, F>>, resumed = false): Promise<void> {
     const { ctx, control, progress } = this;
     await control.checkpoint({ gates: true });
     const action = s.action(ctx);
+    if (s.run) {
+      if (!resumed) {
+        progress.start(s.name, action);
+        this.written.push(s);
+      }
+      const note = await s.run(ctx);
+      progress.done(s.name, note ?? undefined);
+      return;
+    }
     progress.start(s.name, action);
     const state = s.read ? await this.recovering(() => s.read!(ctx)) : undefined;
     const reason = s.skip?.(ctx, state as never);
@@ -305,9 +415,15 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
     }
     const result: StepResult = {};
     if (s.write) {
-      // Marked before the call: a call that failed or was cancelled may still have been applied.
+      // Marked before the call: a call that failed or was cancelled may still have been applied; one Mesos refused
+      // (or that found nothing to act on) was not, and has nothing to undo.
       this.written.push(s);
-      result.outcome = await this.recovering(() => s.write!(ctx, state as never));
+      try {
+        result.outcome = await this.recovering(() => s.write!(ctx, state as never));
+      } catch (err) {
+        if (NOT_APPLIED.has(failureType(err) ?? '')) this.written.splice(this.written.indexOf(s), 1);
+        throw err;
+      }
     }
     const wait = s.wait?.(ctx);
     if (wait?.kind === 'condition') {
@@ -324,6 +440,43 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
     if (w?.outcome === 'skipped') progress.skip(s.name, note ?? `skipped${w.by ? ` by ${w.by}` : ''}: ${w.reason}`);
     else if (!w && result.outcome && !result.outcome.applied) progress.skip(s.name, note ?? result.outcome.note);
     else progress.done(s.name, note ?? result.outcome?.note ?? (w?.outcome === 'completed' ? 'marked complete' : w?.outcome === 'elapsed' ? 'duration elapsed' : w?.outcome));
+  }
+
+  /** An abort that asked for no compensation (a fleet's quarantine): the report says what was left as it was. */
+  private async leaveAsItIs(reason: string): Promise<CompensationReport> {
+    const report: CompensationReport = { reason, steps: [], cannotUndo: [`nothing was put back, at the operator's request: ${this.written.map((s) => s.name).join(', ') || 'no step had changed anything'} left as it is`] };
+    this.progress.emit({ kind: 'compensationDone', summary: summarizeCompensation(report), cannotUndo: report.cannotUndo });
+    return report;
+  }
+
+  /** The runbook's own control messages, as Updates (validated) and Signals (refusals shown in progress). */
+  private installControls(): void {
+    for (const [name, spec] of Object.entries(this.def.controls ?? {})) {
+      const validate = (input: unknown) => spec.validate(this.ctx, input as never);
+      const apply = (input: unknown) => spec.apply(this.ctx, input as never);
+      setHandler(defineUpdate<ControlAck, [unknown]>(name), (input) => ({ phase: this.progress.snapshot.phase, message: apply(input) }), { validator: validate });
+      setHandler(defineSignal<[unknown]>(name), (input) => {
+        try {
+          validate(input);
+        } catch (err) {
+          this.progress.note(`${name} refused: ${err instanceof Error ? err.message : String(err)}`);
+          return;
+        }
+        apply(input);
+      });
+    }
+  }
+
+  /** A run a parent started tells it when it starts or stops waiting for a human (stuck, awaiting approval). */
+  private tellParentOfHumanWaits(): void {
+    const parent = this.input.parent;
+    if (!parent) return;
+    this.control.onHumanWait = (waiting) => {
+      const payload: ChildWaiting = { key: parent.key, workflowId: workflowInfo().workflowId, ...(waiting ? { waiting: { ...waiting, since: new Date(Date.now()).toISOString() } } : {}) };
+      void getExternalWorkflowHandle(parent.workflowId)
+        .signal(childWaitingSignal, payload)
+        .catch(() => undefined);
+    };
   }
 
   /** Marks the step that was running when the run stopped. */
@@ -388,8 +541,8 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
         steps.push({ name: s.name, action, skipBecause: 'preflight failed: a run stops before this step' });
         continue;
       }
-      if (s.decidedAtRunTime) {
-        steps.push({ name: s.name, action, decidedAtRunTime: s.decidedAtRunTime });
+      if (s.decidedAtRunTime || (s.run && !s.read)) {
+        steps.push({ name: s.name, action, decidedAtRunTime: s.decidedAtRunTime ?? 'what it does depends on the cluster as the run goes (see the plan\'s details)' });
         continue;
       }
       const state = s.read ? await s.read(ctx) : undefined;
@@ -397,10 +550,12 @@ class Run<Schema extends z.ZodType, S, F extends Facts, Result> {
       const detail = reason === undefined ? s.detail?.(ctx, state as never) : undefined;
       steps.push({ name: s.name, action: detail !== undefined ? `${action}: ${detail}` : action, ...(reason !== undefined ? { skipBecause: reason } : {}) });
     }
+    const details = ready && def.planDetails ? await def.planDetails(ctx) : undefined;
+    if (details) progress.setDetails(details);
     this.control.finish();
     progress.setPhase('planned');
     progress.emit({ kind: 'runEnded', outcome: 'planned', summary: ready ? `${steps.filter((x) => !x.skipBecause).length} step(s) would run` : 'not ready: preflight fails' });
-    return { runbook: def.name, dryRun: true, cluster: input.cluster, target: ctx.target, checks: pre.checks, steps, ready };
+    return { runbook: def.name, dryRun: true, cluster: input.cluster, target: ctx.target, checks: pre.checks, steps, ready, ...(details ? { details } : {}) };
   }
 
   /** The run is over: the phase, the last event, and the parent run told (when a parent started it). */
@@ -449,4 +604,8 @@ export function failedChecks(checks: PreflightCheck[]): string {
     .filter((c) => !c.ok)
     .map((c) => `${c.name}: ${c.detail}`)
     .join('; ');
+}
+
+function isContinueAsNew(err: unknown): boolean {
+  return err instanceof ContinueAsNew;
 }

@@ -5,6 +5,18 @@ import { SearchAttributes } from '../../src/temporal/search-attributes';
 
 const EVENTS_KEPT = 200;
 const LOG_KEPT = 50;
+/** How many of the last events and log lines a run carries over continue-as-new. */
+const CARRIED = 50;
+
+/** What a run's progress carries over continue-as-new. */
+export interface ProgressState {
+  phase: string;
+  steps: ProgressStep[];
+  events: ProgressEvent[];
+  log: string[];
+  seq: number;
+  details?: Record<string, unknown>;
+}
 
 /**
  * One run's progress: the step list, the current wait, the operator's actions and the events (design.md "One
@@ -18,16 +30,36 @@ export class ProgressTracker {
   private waitStartedAt?: number;
   private listener?: (event: ProgressEvent) => void;
 
-  constructor(runbook: string, stepNames: string[], about: { cluster?: string; target?: string; initiator?: string } = {}) {
+  constructor(runbook: string, stepNames: string[], about: { cluster?: string; target?: string; initiator?: string } = {}, restore?: ProgressState) {
     this.state = {
       runbook,
-      phase: 'starting',
-      steps: stepNames.map((name) => ({ name, status: 'pending' })),
+      phase: restore?.phase ?? 'starting',
+      steps: restore?.steps ?? stepNames.map((name) => ({ name, status: 'pending' })),
       operatorActions: [],
-      log: [],
-      events: [],
+      log: restore?.log ?? [],
+      events: restore?.events ?? [],
       ...about,
+      ...(restore?.details ? { details: restore.details } : {}),
     };
+    this.seq = restore?.seq ?? 0;
+    this.render();
+  }
+
+  /** What continue-as-new carries: the steps, the phase, the last events and log lines, the details. */
+  carry(): ProgressState {
+    return {
+      phase: this.state.phase,
+      steps: this.state.steps,
+      events: this.state.events.slice(-CARRIED),
+      log: this.state.log.slice(-CARRIED),
+      seq: this.seq,
+      ...(this.state.details ? { details: this.state.details } : {}),
+    };
+  }
+
+  /** What the runbook shows beside its steps (`progress.details`). */
+  setDetails(details: Record<string, unknown>): void {
+    this.state.details = details;
     this.render();
   }
 

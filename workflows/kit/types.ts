@@ -33,6 +33,14 @@ export interface RunContext<I extends CommonInput = CommonInput, S = unknown, F 
   readonly requestKey: string;
   readonly control: RunControl;
   readonly progress: ProgressTracker;
+  /**
+   * Continues the run as new (when its history grows long: `workflowInfo().continueAsNewSuggested`), once every
+   * message handler has finished, carrying the input, the subject, the facts and the progress; the new run goes on
+   * with the current step (a `run` step), which finds its state in `facts`. Only from a `run` step. Never returns.
+   */
+  continueAsNew(): Promise<never>;
+  /** What the run shows beside its steps in `progress.details` (the fleet's batches and machines). */
+  setDetails(details: Record<string, unknown>): void;
 }
 
 /** What a step waits for after its write (or alone). */
@@ -105,6 +113,22 @@ export interface StepSpec<C extends RunContext = RunContext, R = unknown> {
   cannotUndo?: (ctx: C, undo: UndoState) => string | undefined;
   /** A destructive step: the target an approval must name before the write, whatever `requireApproval` says. */
   confirm?: (ctx: C) => string;
+  /**
+   * A step that orchestrates on its own (the fleet's roll: batches of child runs, gates, windows): the kit calls it
+   * instead of read / write / wait, with the same checkpoint before it and compensation after it. Its result is the
+   * step's note. It may call `ctx.continueAsNew()`; after continue-as-new the kit calls it again.
+   */
+  run?: (ctx: C) => Promise<string | void>;
+}
+
+/** A runbook's own control message (beside approve, pause, ...): an Update with its validator, and a Signal. */
+export interface ControlSpec<C, I> {
+  /** Its input, for `--help` and the docs: `{hostname, action: "extend" | "skip" | "quarantine", ...}`. */
+  usage: string;
+  /** Refuses bad input, or input that makes no sense now, by throwing (the message names the field). */
+  validate: (ctx: C, input: I) => void;
+  /** Applies it; returns what it did, in words. */
+  apply: (ctx: C, input: I) => string;
 }
 
 /** What preflight found: the subject (when found), the checks, or an agent still re-registering after a failover. */
@@ -144,6 +168,8 @@ export interface SubjectSpec<I extends CommonInput, S> {
   waitForLease: (input: I) => boolean;
   /** Search attributes naming the subject (AgentIds, Machines). */
   tag: (subject: S) => void;
+  /** Why the run needs no lease when `leaseKeys` is empty (the fleet: its child runs lease their agents). */
+  noLease?: string;
 }
 
 export type Facts = Record<string, unknown>;
@@ -173,6 +199,10 @@ export interface RunbookDefinition<Schema extends z.ZodType, S, F extends Facts,
   steps: (input: z.output<Schema> & CommonInput) => StepSpec<RunContext<z.output<Schema> & CommonInput, S, F>>[];
   /** The run's result once every step is done. */
   result: (ctx: RunContext<z.output<Schema> & CommonInput, S, F>) => Result;
+  /** What plan mode adds to the plan (the fleet: its batches, and the gate that would block each now). */
+  planDetails?: (ctx: RunContext<z.output<Schema> & CommonInput, S, F>) => Promise<Record<string, unknown>>;
+  /** The runbook's own control messages (names beside approve, pause, ...), installed once preflight found the subject. */
+  controls?: Record<string, ControlSpec<RunContext<z.output<Schema> & CommonInput, S, F>, never>>;
   /**
    * Runs started by an earlier version of this runbook's workflow code, before the kit (kept until they have all
    * ended; see docs/runbooks.md "Changing a runbook"). A run started now never takes this path.

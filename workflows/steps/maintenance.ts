@@ -3,7 +3,7 @@ import { scheduleWindowSkip, startMaintenanceSkip, stopMaintenanceSkip } from '.
 import type { MachineRef } from '../../src/agents/vocabulary';
 import type { Observation } from '../../src/contracts';
 import { duration } from '../../src/progress/time';
-import { act } from '../kit/calls';
+import { act, actLong } from '../kit/calls';
 import { tagAgents } from '../kit/agent';
 import { step } from '../kit/define';
 import type { StepSpec } from '../kit/types';
@@ -18,6 +18,8 @@ export interface MaintenanceInput extends DrainInput {
   windowMinutes: number;
   workDurationSeconds?: number;
   returnTimeoutSeconds: number;
+  /** A webhook that does the work: POSTed the machine once it is DOWN; a 2xx ends the work. */
+  work?: { webhookUrl: string; timeoutSeconds: number };
 }
 
 export interface MaintenanceFacts extends AgentFacts {
@@ -102,6 +104,34 @@ export function workStep(): StepSpec<MaintenanceContext> {
           : `the work on ${ctx.subject.hostname} (${duration(ctx.input.workDurationSeconds)}, or \`complete\`)`,
       ...(ctx.input.workDurationSeconds === undefined ? {} : { maxMs: ctx.input.workDurationSeconds * 1000 }),
     }),
+  });
+}
+
+/**
+ * The work by a webhook: POSTs the machine (hostname, ip, agent id) once it is DOWN and waits for the answer (at most
+ * `work.timeoutSeconds`); a 2xx ends the work. Otherwise (another answer, a timeout) the run falls back to
+ * `workDurationSeconds` or the operator's `complete`, and says why.
+ */
+export function workWebhookStep(): StepSpec<MaintenanceContext> {
+  const fallback = (ctx: MaintenanceContext) =>
+    ctx.input.workDurationSeconds === undefined ? 'wait for the operator (`complete`)' : `wait ${duration(ctx.input.workDurationSeconds)} (or \`complete\`)`;
+  return step<MaintenanceContext>({
+    name: 'work',
+    action: (ctx) => `POST ${ctx.subject.hostname}/${ctx.subject.ip ?? '?'} to the work webhook (up to ${duration(ctx.input.work!.timeoutSeconds)}); without a 2xx, ${fallback(ctx)}`,
+    run: async (ctx) => {
+      const work = ctx.input.work!;
+      const machine = { hostname: ctx.subject.hostname, ip: ctx.subject.ip ?? '', agentId: ctx.subject.agentId };
+      ctx.progress.waitStarted('operator', `the work webhook for ${machine.hostname}`, new Date(Date.now() + work.timeoutSeconds * 1000).toISOString());
+      const answer = await actLong('workWebhook', `POST ${machine.hostname} to the work webhook`, work.timeoutSeconds, { webhookUrl: work.webhookUrl, timeoutSeconds: work.timeoutSeconds, machine });
+      ctx.progress.waitEnded(answer.ok ? 'completed' : 'elapsed', { reason: answer.ok ? `the webhook answered ${answer.status}` : `the webhook answered ${answer.status ?? answer.error}` });
+      if (answer.ok) return `done by the webhook (${answer.status})`;
+      ctx.progress.note(`the work webhook did not answer 2xx (${answer.status ?? answer.error}): ${fallback(ctx)}`);
+      const how = await ctx.control.awaitCompletion(
+        ctx.input.workDurationSeconds === undefined ? `the operator's work on ${machine.hostname} (send \`complete\`)` : `the work on ${machine.hostname} (${duration(ctx.input.workDurationSeconds)}, or \`complete\`)`,
+        ctx.input.workDurationSeconds === undefined ? undefined : ctx.input.workDurationSeconds * 1000,
+      );
+      return how === 'completed' ? 'marked complete' : 'duration elapsed';
+    },
   });
 }
 

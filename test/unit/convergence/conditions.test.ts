@@ -40,7 +40,7 @@ describe('conditions', () => {
     });
 
     it.each([
-      [{ kind: 'agentGone', agentId: 'S1' }, 'kind: must be one of agentDrained, agentRemoved, agentOnMachine, agentActive, agentDrainSettled, agentRegistered, agentReservation, agentVolume, quotaConfigs, roleWeights'],
+      [{ kind: 'agentGone', agentId: 'S1' }, 'kind: must be one of agentDrained, agentRemoved, agentOnMachine, agentActive, agentDrainSettled, agentRegistered, agentReservation, agentVolume, quotaConfigs, roleWeights, rollGates'],
       [{ kind: 'agentDrained' }, 'agentId: must be an agent id string'],
       [{ kind: 'agentDrained', agentId: '' }, 'agentId: must be a non-empty agent id'],
       [{ kind: 'agentOnMachine', hostname: 'h' }, 'ip: must be an ip string'],

@@ -149,7 +149,7 @@ describe('a schedule change (the owner Update validator)', () => {
 
   it.each([
     ['no requestId', { add: { machines: [a], window } }, 'requestId: required'],
-    ['neither add nor remove', { requestId: 'r' }, 'add: give add or remove'],
+    ['neither add nor remove', { requestId: 'r' }, 'add: give add, adds or remove'],
     ['no machines', { requestId: 'r', add: { machines: [], window } }, 'add.machines: give at least one machine'],
     ['an empty hostname', { requestId: 'r', remove: { machines: [{ hostname: '', ip: '10.0.0.1' }] } }, 'remove.machines.0.hostname: required'],
     ['an empty ip', { requestId: 'r', add: { machines: [{ hostname: 'h', ip: '' }], window } }, 'add.machines.0.ip: must be an IPv4 address'],
