@@ -489,6 +489,7 @@ class Roll {
     ctx.progress.note(`batch ${batch.index + 1} of ${facts.batches.length}${batch.canary ? ' (canary)' : ''}: ${batch.hostnames.join(', ')}`);
     await unannounce(ctx, batch.hostnames.filter((h) => facts.announced.includes(h)), `batch-${batch.index}`);
     if (ctx.input.announce) await announce(ctx, concurrency(ctx));
+    const starting: Promise<void>[] = [];
     for (const m of machines) {
       if (!registered.has(m.agentId)) {
         m.status = 'dropped';
@@ -496,8 +497,10 @@ class Roll {
         ctx.progress.note(`${m.hostname} dropped: ${m.reason}`);
         continue;
       }
-      await this.startChild(m);
+      starting.push(this.startChild(m));
     }
+    // All of the batch's children in one workflow task: one after another, each start would wait a task of its own.
+    await Promise.all(starting);
   }
 
   private async startChild(m: MachineState): Promise<void> {
