@@ -37,9 +37,11 @@ import { startDevServer } from '../src/temporal/dev-server';
 import { startCountingProxy, type CountingProxy } from '../test/helpers/counting-proxy';
 import { verdict, writeBenchmarkSection } from './lib/report';
 
-const { values } = parseArgs({ options: { agents: { type: 'string' }, cache: { type: 'string' }, 'no-write': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { agents: { type: 'string' }, cache: { type: 'string' }, 'worker-heap-mb': { type: 'string' }, 'no-write': { type: 'boolean' } } });
 const SIZES = (values.agents ?? '200,1000').split(',').map(Number);
 const CACHE = Number(values.cache ?? 100);
+/** The worker's V8 old-space limit (--max-old-space-size); unset: Node's default for the machine's memory. */
+const WORKER_HEAP_MB = values['worker-heap-mb'] ? Number(values['worker-heap-mb']) : undefined;
 const BATCH = 10;
 const MAX_CONCURRENT = 50;
 const CLUSTER = 'bench';
@@ -61,6 +63,7 @@ async function startWorker(configFile: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/mesos-runbooks.js'), '--config', configFile, 'worker', '--json'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...(WORKER_HEAP_MB ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${WORKER_HEAP_MB}`.trim() } : {}) },
   });
   let err = '';
   await new Promise<void>((resolve, reject) => {
@@ -110,6 +113,7 @@ interface SizeResult {
   largest: { type: string; workflowId: string; events: number }[];
   continuedAsNew: number;
   peakRssKb: number;
+  idleRssKb: number;
   requestsPer5s: { type: string; median: number; max: number }[];
   outcome: string;
 }
@@ -133,6 +137,7 @@ async function runSize(agents: number): Promise<SizeResult> {
     };
     writeFileSync(configFile, JSON.stringify(configInput));
     worker = await startWorker(configFile);
+    const idleRssKb = memoryOf(worker.pid!).rss;
     connection = await Connection.connect({ address: server.address });
     const client = new Client({ connection });
     clusters = ClusterRegistry.fromConfig(parseConfig(configInput));
@@ -194,6 +199,12 @@ async function runSize(agents: number): Promise<SizeResult> {
       const best = largestByType.get(w.type);
       if (!best || events > best.events) largestByType.set(w.type, { workflowId: w.workflowId, events });
       if (w.status.name === 'CONTINUED_AS_NEW') continuedAsNew += 1;
+      if (w.status.name === 'RUNNING') {
+        // Visibility updates HistoryLength when a run closes; an open one (the entity workflows) is described.
+        const d = await client.workflow.getHandle(w.workflowId, w.runId).describe();
+        const open = d.historyLength ?? 0;
+        if (open > (largestByType.get(w.type)?.events ?? 0)) largestByType.set(w.type, { workflowId: w.workflowId, events: open });
+      }
       if (w.type === 'drainAgent' && w.closeTime) children.set(w.workflowId.slice(run.workflowId.length + 1), { start: w.startTime.getTime(), close: w.closeTime.getTime(), events });
     }
     const durations = plan.map((b) => b.machines.map((m) => (drainedAt.get(m.agentId) ?? NaN) - (drainCall.get(m.agentId) ?? NaN)));
@@ -230,6 +241,7 @@ async function runSize(agents: number): Promise<SizeResult> {
       largest: [...largestByType.entries()].map(([type, v]) => ({ type, ...v })).sort((a, b) => b.events - a.events),
       continuedAsNew,
       peakRssKb,
+      idleRssKb,
       requestsPer5s,
       outcome,
     };
@@ -302,6 +314,7 @@ async function main(): Promise<void> {
     `| roll: a child closed → the next batch started | ${results.map((r) => sec(r.parentReactionMs)).join(' | ')} | |`,
     `| largest history of any run | ${results.map((r) => `${r.largest[0]?.events} (${r.largest[0]?.type}) (${verdict((r.largest[0]?.events ?? 0) < 10_000)})`).join(' | ')} | < 10,000 events |`,
     `| largest roll history (runs continued as new) | ${results.map((r) => `${r.largest.find((l) => l.type === 'rollingMaintenance')?.events} (${r.continuedAsNew})`).join(' | ')} | |`,
+    `| worker RSS when ready (idle) | ${results.map((r) => mb(r.idleRssKb)).join(' | ')} | |`,
     `| worker peak RSS (cache ${CACHE}) | ${results.map((r) => `${mb(r.peakRssKb)} (${verdict(r.peakRssKb <= 300 * 1024)})`).join(' | ')} | ≤ 300 MB |`,
     ...[...new Set(results.flatMap((r) => r.requestsPer5s.slice(0, 6).map((q) => q.type)))].map(
       (type) => `| master ${type} per 5 s (median / max) | ${results.map((r) => { const q = r.requestsPer5s.find((x) => x.type === type); return q ? `${q.median} / ${q.max}` : '0'; }).join(' | ')} | |`,
