@@ -1,14 +1,17 @@
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { request } from 'undici';
 import { selectAgents, type AgentSelection } from '../src/agents/selection';
 import { ipFromPid } from '../src/agents/vocabulary';
 import type { ClusterRegistry } from '../src/clusters';
-import { invalidInput } from '../src/contracts';
+import { invalidInput, type ChildEnded } from '../src/contracts';
 import { evaluateGates, type GateInput, type GateResult } from '../src/fleet/gates';
 import type { RollMachine } from '../src/fleet/planner';
 import { asActivity } from './errors';
 
 export interface FleetActivityDeps {
   clusters: ClusterRegistry;
+  temporal: { client: Client };
 }
 
 /** The selection's machines, as one GET_AGENTS shows them. */
@@ -33,8 +36,24 @@ const HEALTH_TIMEOUT_MS = 10_000;
  * Activities of the fleet runbook: the machines a selection names, the gates a batch must pass now (plan mode; a
  * run waits for them through the watcher), the health URL between batches, and the work webhook of a machine.
  */
-export function createFleetActivities({ clusters }: FleetActivityDeps) {
+export function createFleetActivities({ clusters, temporal }: FleetActivityDeps) {
   return {
+    /**
+     * Which of these child runs have ended, each as its own end signal would have said. A roll asks once after it
+     * continued as new: a child's signal that reached the previous run after it had decided to continue is in that
+     * run's history but not in what it carried. Running (or not yet started) children are left out.
+     */
+    async childrenEnded(input: { children: { key: string; workflowId: string; runbook: string }[] }): Promise<ChildEnded[]> {
+      return asActivity(async () => {
+        const ended: ChildEnded[] = [];
+        for (let i = 0; i < input.children.length; i += 10) {
+          const found = await Promise.all(input.children.slice(i, i + 10).map((c) => childEnd(temporal.client, c)));
+          for (const e of found) if (e) ended.push(e);
+        }
+        return ended;
+      });
+    },
+
     /**
      * The registered agents `selection` names, as machines (hostname + the ip of their pid), with the value of the
      * `groupBy` attribute. Fails non-retryably with `INVALID_INPUT` naming the field when the selection matches no
@@ -102,3 +121,28 @@ export function createFleetActivities({ clusters }: FleetActivityDeps) {
 }
 
 export type FleetActivities = ReturnType<typeof createFleetActivities>;
+
+/** How one child run ended, from the server (its result or failure), or undefined while it runs. */
+async function childEnd(client: Client, child: { key: string; workflowId: string; runbook: string }): Promise<ChildEnded | undefined> {
+  const handle = client.workflow.getHandle(child.workflowId);
+  let status: string;
+  try {
+    status = (await handle.describe()).status.name;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined; // its start is still on its way
+    throw err;
+  }
+  if (status === 'RUNNING' || status === 'CONTINUED_AS_NEW') return undefined;
+  const base = { key: child.key, workflowId: child.workflowId, runbook: child.runbook };
+  if (status === 'COMPLETED') return { ...base, outcome: 'done', result: await handle.result() };
+  if (status === 'CANCELLED') return { ...base, outcome: 'cancelled', failureType: 'CANCELLED', message: 'the run was cancelled' };
+  if (status !== 'FAILED') return { ...base, outcome: 'failed', failureType: status, message: `the run ended ${status.toLowerCase().replace('_', ' ')}` };
+  try {
+    await handle.result();
+  } catch (err) {
+    const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
+    const type = cause instanceof ApplicationFailure ? cause.type : undefined;
+    return { ...base, outcome: type === 'ABORTED' ? 'aborted' : 'failed', ...(type ? { failureType: type } : {}), message: cause?.message ?? (err as Error).message };
+  }
+  return { ...base, outcome: 'failed', failureType: 'FAILED', message: 'the run failed' };
+}

@@ -16,7 +16,7 @@
  *   benchmarked in the client section).
  *
  * Writes the "## Fleet" section of docs/benchmarks.md (other sections are kept).
- * Run: npx tsx bench/fleet.ts [--agents 200,1000] [--cache 100] [--no-write]
+ * Run: npx tsx bench/fleet.ts [--agents 200,1000] [--cache 100] [--worker-heap-mb N] [--worker-cpu-prof <dir>] [--no-write]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,7 +37,7 @@ import { startDevServer } from '../src/temporal/dev-server';
 import { startCountingProxy, type CountingProxy } from '../test/helpers/counting-proxy';
 import { verdict, writeBenchmarkSection } from './lib/report';
 
-const { values } = parseArgs({ options: { agents: { type: 'string' }, cache: { type: 'string' }, 'worker-heap-mb': { type: 'string' }, 'no-write': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { agents: { type: 'string' }, cache: { type: 'string' }, 'worker-heap-mb': { type: 'string' }, 'worker-cpu-prof': { type: 'string' }, 'no-write': { type: 'boolean' } } });
 const SIZES = (values.agents ?? '200,1000').split(',').map(Number);
 const CACHE = Number(values.cache ?? 100);
 /** The worker's V8 old-space limit (--max-old-space-size); unset: Node's default for the machine's memory. */
@@ -60,10 +60,11 @@ const mb = (kb: number) => `${Math.round(kb / 1024)} MB`;
 
 /** The worker, a process of its own: `mesos-runbooks worker` with the bench's configuration file. */
 async function startWorker(configFile: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/mesos-runbooks.js'), '--config', configFile, 'worker', '--json'], {
+  const profile = values['worker-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['worker-cpu-prof']}`] : [];
+  const child = spawn(process.execPath, [...profile, path.join(ROOT, 'bin/mesos-runbooks.js'), '--config', configFile, 'worker', '--json'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ...(WORKER_HEAP_MB ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${WORKER_HEAP_MB}`.trim() } : {}) },
+    env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, WORKER_HEAP_MB ? `--max-old-space-size=${WORKER_HEAP_MB}` : ''].filter(Boolean).join(' ') },
   });
   let err = '';
   await new Promise<void>((resolve, reject) => {

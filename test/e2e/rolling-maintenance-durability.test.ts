@@ -110,5 +110,41 @@ describe('rollingMaintenance durability', () => {
       const progress = await client.workflow.getHandle(run.workflowId).query<{ log: string[] }>('progress');
       expect(progress.log.join('\n')).toMatch(/continuing as new \(history of \d+ events\): the run goes on with step 'roll'/);
     }, 240_000);
+
+    it('learns of a child that ended without telling it (terminated): it asks the server after continue-as-new and after 10 minutes without news (5 s at time scale 120)', async () => {
+      // A worker of its own whose runs' timers go 120 times faster, so the roll's 10-minute check comes in 5 s.
+      const scaledQueue = `${taskQueue}-scaled`;
+      const scaled = await createRunbookWorker({ config: parseConfig({ temporal: { address: server.address }, clusters: { [cluster]: { masters: sim.masters } } }), connection: await testWorkerConnection(server.address), client, taskQueue: scaledQueue, timeScale: 120 });
+      const running = scaled.run();
+      const frameworks = [...sim.model.frameworks.values()];
+      const [a, b] = [...sim.model.agents.values()].filter((x) => !x.deactivated);
+      for (const x of [a!, b!]) sim.launchTask({ agentId: x.id, resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } }], name: 'held' });
+      for (const f of frameworks) sim.setFrameworkAcknowledges(f.id, false); // both drains wait: nobody acknowledges the kills
+      try {
+        const run = await new RunbookClient({ client, taskQueue: scaledQueue, clusters, identity: 'jest' }).start('rollingMaintenance', {
+          cluster,
+          agents: { agentIds: [a!.id, b!.id] },
+          batchSize: 1,
+          maxConcurrent: 2,
+          failureBudget: 1,
+          reason: 'a child terminated',
+          perAgent: { runbook: 'drainAgent', maxGracePeriodSeconds: 0, reactivate: true },
+        });
+        const childOf = (hostname: string) => client.workflow.getHandle(`${run.workflowId}/${hostname}`);
+        await eventually('both children waiting for DRAINED', () => [a!, b!].every((x) => x.drain?.state === 'DRAINING'));
+        await childOf(a!.hostname).terminate('test: a child that never reports its end');
+        for (const f of frameworks) sim.setFrameworkAcknowledges(f.id, true); // b drains and tells the roll; a never does
+        const result = (await client.workflow.getHandle(run.workflowId).result()) as { done: number; failed: number; machines: { hostname: string; outcome: string; reason?: string }[] };
+        expect(result).toMatchObject({ done: 1, failed: 1 });
+        expect(result.machines.find((m) => m.hostname === a!.hostname)).toMatchObject({ outcome: 'failed', reason: expect.stringMatching(/TERMINATED/) });
+        expect(result.machines.find((m) => m.hostname === b!.hostname)).toMatchObject({ outcome: 'done' });
+      } finally {
+        for (const f of frameworks) sim.setFrameworkAcknowledges(f.id, true);
+        await eventually('the terminated machine drained', () => a!.drain?.state === 'DRAINED');
+        await clusters.master(cluster).reactivateAgent({ agentId: a!.id });
+        await scaled.shutdown();
+        await running;
+      }
+    }, 120_000);
   });
 });

@@ -302,6 +302,9 @@ function startsOf(ctx: FleetContext): Set<Promise<void>> {
   return set;
 }
 
+/** How long the roll waits on its running machines without news before it asks the server about them. */
+const LIVENESS_CHECK_MS = 10 * 60_000;
+
 /** One run of the roll step (again after continue-as-new, from the carried facts). */
 class Roll {
   private changed = false;
@@ -321,6 +324,7 @@ class Roll {
 
   async run(): Promise<string> {
     const { ctx, facts } = this;
+    await this.reconcile();
     for (;;) {
       this.changed = false;
       this.closeBatches();
@@ -368,8 +372,9 @@ class Roll {
   private async waitForChange(ms?: number): Promise<void> {
     const control = this.ctx.control;
     const woken = () => this.changed || control.abortRequested || control.isPaused;
-    if (ms === undefined) await condition(woken);
-    else await condition(woken, Math.max(1, ms));
+    if (ms !== undefined) await condition(woken, Math.max(1, ms));
+    // A child that ended without telling the roll (terminated, or its signal lost) is found by asking the server.
+    else while (!(await condition(woken, control.scaled(LIVENESS_CHECK_MS)))) await this.reconcile();
     if (control.abortRequested) await control.checkpoint(); // throws
   }
 
@@ -550,6 +555,19 @@ class Roll {
       if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return;
       this.childEnded({ key: m.hostname, workflowId: childId, runbook, outcome: 'failed', failureType: 'FAILED', message: `could not start: ${(err as Error).message}` });
     }
+  }
+
+  /**
+   * The machines still running, asked about at the server: once after continue-as-new (a child's end signal that
+   * reached the previous run after it had decided to continue is in that run's history, not in what it carried),
+   * and after every {@link LIVENESS_CHECK_MS} without news (a child terminated from outside never tells).
+   */
+  private async reconcile(): Promise<void> {
+    const running = Object.values(this.facts.machines).filter((m) => m.status === 'running' && m.childId);
+    if (running.length === 0) return;
+    const { runbook } = this.ctx.input.perAgent;
+    const ended = await act.childrenEnded(`which of the ${running.length} machine run(s) still running have ended`, { children: running.map((m) => ({ key: m.hostname, workflowId: m.childId!, runbook })) });
+    for (const e of ended) this.childEnded(e);
   }
 
   private childEnded(e: ChildEnded): void {
