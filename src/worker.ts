@@ -3,6 +3,7 @@ import { createActivities } from '../activities';
 import { ClusterRegistry } from './clusters';
 import { loadConfig, type Config } from './config';
 import type { Client } from '@temporalio/client';
+import type { MesosCallObserver } from './mesos';
 import { Observability } from './observability';
 import { dataConverterFor } from './temporal/codec';
 import { connectClient, connectWorker } from './temporal/connection';
@@ -19,6 +20,8 @@ export interface WorkerOptions {
   workflowsPath?: string;
   /** A rehearsal's speed: the runs' own timers (deadlines, work durations, soaks) go this much faster (default 1). */
   timeScale?: number;
+  /** Told of every Mesos call the activities make, besides the observability (a rehearsal records them). */
+  mesosObserver?: MesosCallObserver;
   /**
    * Logs, metrics and traces (src/observability). Default: built from `config.observability` when the worker makes
    * its own connection (a process of its own); none when a connection is given (tests).
@@ -49,7 +52,7 @@ export async function createRunbookWorker(options: WorkerOptions): Promise<Runbo
   let ownClient: Client | undefined;
   let worker: Worker;
   let client: Client;
-  const clusters = ClusterRegistry.fromConfig(config, process.env, (cluster) => observability?.mesosObserver(cluster));
+  const clusters = ClusterRegistry.fromConfig(config, process.env, (cluster) => bothObservers(observability?.mesosObserver(cluster), options.mesosObserver));
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
   try {
     ownConnection = options.connection ? undefined : await connectWorker(config.temporal);
@@ -98,6 +101,14 @@ export async function createRunbookWorker(options: WorkerOptions): Promise<Runbo
       if (worker.getState() === 'RUNNING' || worker.getState() === 'INITIALIZED') worker.shutdown();
       await running;
     },
+  };
+}
+
+function bothObservers(a?: MesosCallObserver, b?: MesosCallObserver): MesosCallObserver | undefined {
+  if (!a || !b) return a ?? b;
+  return (event) => {
+    a(event);
+    b(event);
   };
 }
 

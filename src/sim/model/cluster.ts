@@ -114,15 +114,20 @@ export class Cluster {
     this.counters[name] = (this.counters[name] ?? 0) + by;
   }
 
+  /** Told after every change of the model (a rehearsal times what the cluster did); must not change the model. */
+  onChange?: () => void;
+
   /** Marks the model changed (invalidates cached whole-response views). */
   touch(): void {
     this.version++;
+    this.onChange?.();
   }
 
   /** Marks an agent changed (invalidates its cached view). */
   touchAgent(agent: Agent): void {
     agent.jsonCache = undefined;
     this.version++;
+    this.onChange?.();
   }
 
   /** A new agent id `<cluster>-S<n>`. */
