@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { ClusterRegistry } from './clusters';
@@ -5,6 +7,7 @@ import { loadConfig, type Config } from './config';
 import type { Client } from '@temporalio/client';
 import type { MesosCallObserver } from './mesos';
 import { Observability } from './observability';
+import { bundleInChildProcess } from './temporal/bundle';
 import { dataConverterFor } from './temporal/codec';
 import { connectClient, connectWorker } from './temporal/connection';
 
@@ -18,6 +21,11 @@ export interface WorkerOptions {
   client?: Client;
   /** Another workflow bundle entry (tests with runbooks of their own); default runbooks/index.ts. */
   workflowsPath?: string;
+  /**
+   * Build the workflow bundle in a child process (src/temporal/bundle.ts) instead of in this one, whose memory would
+   * keep webpack's heap: a worker process of its own (`mesos-runbooks worker`) does.
+   */
+  bundleApart?: boolean;
   /** A rehearsal's speed: the runs' own timers (deadlines, work durations, soaks) go this much faster (default 1). */
   timeScale?: number;
   /** Told of every Mesos call the activities make, besides the observability (a rehearsal records them). */
@@ -60,11 +68,15 @@ export async function createRunbookWorker(options: WorkerOptions): Promise<Runbo
     // Activities that talk to the per-cluster entity workflows (schedule owner, agent lock, watcher) need a client.
     ownClient = options.client ? undefined : await connectClient(config.temporal, { interceptors: observability?.clientInterceptors() });
     client = options.client ?? ownClient!;
+    const workflowsPath = options.workflowsPath ?? require.resolve('../runbooks');
+    const observed = observability?.workerOptions();
+    const bundle = options.bundleApart ? await bundleInChildProcess(workflowsPath, observed?.interceptors?.workflowModules) : undefined;
+    const workflows = bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath };
     worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
       taskQueue,
-      workflowsPath: options.workflowsPath ?? require.resolve('../runbooks'),
+      ...workflows,
       activities: createActivities({
         clusters,
         policy: config.policy,
@@ -73,8 +85,11 @@ export async function createRunbookWorker(options: WorkerOptions): Promise<Runbo
         ...(options.timeScale ? { timeScale: options.timeScale } : {}),
       }),
       ...(dataConverter ? { dataConverter } : {}),
-      ...observability?.workerOptions(),
+      ...config.temporal.worker,
+      // With a bundle its interceptor modules are in it; the SDK would warn that it ignores them here.
+      ...(bundle && observed?.interceptors ? { ...observed, interceptors: { ...observed.interceptors, workflowModules: [] } } : observed),
     });
+    if (bundle) rmSync(path.dirname(bundle), { recursive: true, force: true }); // read by Worker.create
   } catch (err) {
     // Nothing this call opened may keep the process alive (e.g. the metrics server when the server is unreachable).
     await ownClient?.connection.close();
@@ -123,7 +138,7 @@ export async function serveUntilSignalled(worker: RunbookWorker): Promise<void> 
 
 async function main(): Promise<void> {
   const config = loadConfig({ onNote: (note) => process.stderr.write(`${note}\n`) });
-  const worker = await createRunbookWorker({ config });
+  const worker = await createRunbookWorker({ config, bundleApart: true });
   process.stderr.write(`worker serving task queue '${worker.worker.options.taskQueue}' on ${config.temporal.address} (clusters: ${Object.keys(config.clusters).join(', ')})\n`);
   await serveUntilSignalled(worker);
 }

@@ -234,7 +234,7 @@ cluster. The run's id is <runbook>/<cluster>/<agent id or hostname>: use it (or 
     .option('--json', 'print the ready line as JSON', false)
     .action(async (opts: { json: boolean }) => {
       const cfg = config();
-      const worker = await createRunbookWorker({ config: cfg });
+      const worker = await createRunbookWorker({ config: cfg, bundleApart: true });
       const ready = { taskQueue: worker.worker.options.taskQueue, address: cfg.temporal.address, clusters: Object.keys(cfg.clusters) };
       process.stderr.write(opts.json ? `${JSON.stringify({ worker: ready })}\n` : `worker serving task queue '${ready.taskQueue}' on ${ready.address} (clusters: ${ready.clusters.join(', ')})\n`);
       await serveUntilSignalled(worker);

@@ -72,6 +72,18 @@ export const TemporalSchema = z
     uiUrl: z.string().url().optional(),
     /** Encrypt payloads (worker and clients); absent = plain JSON payloads. */
     encryption: EncryptionSchema.optional(),
+    /** The worker's sizing (docs/production.md); absent: the SDK's defaults. */
+    worker: z
+      .object({
+        /** Runs kept in the worker's memory between their tasks (the SDK's default grows with the heap). */
+        maxCachedWorkflows: z.number({ error: 'must be a whole number of runs' }).int('must be a whole number of runs').min(0, 'must be 0 or more').optional(),
+        /** Activities at once (Mesos calls, waits for leases, webhooks); the SDK's default is 100. */
+        maxConcurrentActivityTaskExecutions: z.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').optional(),
+        /** Workflow tasks at once; the SDK's default is 40. */
+        maxConcurrentWorkflowTaskExecutions: z.number({ error: 'must be a whole number' }).int('must be a whole number').min(2, 'must be at least 2').optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -57,9 +57,10 @@ export function evaluateGates(view: AgentsView, input: GateInput): GateResult[] 
   }
   if (input.maxOtherDraining !== undefined) {
     const others = agents.filter((a) => !roll.has(a.agent_info.id?.value ?? '') && isOut(a));
-    const rollMachines = new Set(input.rollHostnames ?? []);
-    const down = (input.downMachines ?? []).filter((m) => !rollMachines.has(m.hostname ?? '')).map((m) => `${m.hostname ?? m.ip} (DOWN)`);
-    const out = [...others.map((a) => `${a.agent_info.hostname}${a.drain_info ? ` (${a.drain_info.state})` : ' (deactivated)'}`), ...down];
+    // MachineID hostnames compare without case, as Mesos's do (src/agents/vocabulary.ts sameMachine).
+    const rollMachines = new Set((input.rollHostnames ?? []).map((h) => h.toLowerCase()));
+    const down = (input.downMachines ?? []).filter((m) => !rollMachines.has((m.hostname ?? '').toLowerCase())).map((m) => `${m.hostname ?? m.ip} (DOWN)`);
+    const out = [...others.map((a) => `${a.agent_info.hostname}${a.drain_info ? ` (${a.drain_info.state})` : a.deactivated ? ' (deactivated)' : ' (disconnected)'}`), ...down];
     const open = out.length <= input.maxOtherDraining;
     results.push({
       name: 'maxOtherDraining',
@@ -102,7 +103,8 @@ function capacityGate(agents: Agent[], batch: Set<string>, roll: Set<string>): G
       const own = role === '*' ? 0 : Math.max(0, free.get(key) ?? 0);
       const rest = Math.max(0, amount - own);
       unreservedLeft -= rest;
-      if (unreservedLeft < -1e-9) short.push(`${name} for role ${role === '*' ? '(unreserved)' : role}: ${round(amount)} needed, ${round(own + Math.max(0, unreservedLeft + rest))} free`);
+      // Short only where this need had to take from the unreserved pool and the pool ran out.
+      if (rest > 0 && unreservedLeft < -1e-9) short.push(`${name} for role ${role === '*' ? '(unreserved)' : role}: ${round(amount)} needed, ${round(own + Math.max(0, unreservedLeft + rest))} free`);
     }
   }
   return short.length === 0 ? { name: 'capacity', open: true } : { name: 'capacity', open: false, reason: `the batch's tasks would not fit on the agents that stay: ${short.join('; ')}` };

@@ -32,7 +32,8 @@ export type BatchSize = number | `${number}%`;
 export function resolveBatchSize(size: BatchSize, total: number): number {
   if (typeof size === 'number') return Math.max(1, Math.floor(size));
   const percent = Number(size.slice(0, -1));
-  return Math.max(1, Math.ceil((total * percent) / 100));
+  // Rounded to 1e-6 first: 16.1% of 1000 is 161.00000000000003 in floating point, and must be 161.
+  return Math.max(1, Math.ceil(Number(((total * percent) / 100).toFixed(6))));
 }
 
 const byHostname = (a: RollMachine, b: RollMachine) => a.hostname.localeCompare(b.hostname);
@@ -55,7 +56,7 @@ export function planBatches(machines: RollMachine[], options: { batchSize: Batch
     if (ms.length > 0) batches.push({ index: batches.length, canary, groups: [...new Set(gs)], machines: ms });
   };
 
-  const canaryCount = Math.min(options.canary?.agents ?? 0, machines.length);
+  const canaryCount = Math.min(Math.floor(options.canary?.agents ?? 0), machines.length);
   if (canaryCount > 0) {
     const canary: RollMachine[] = [];
     const gs: string[] = [];

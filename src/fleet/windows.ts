@@ -28,10 +28,11 @@ export function windowDecision(window: RollWindow | undefined, now: number, expe
   const end = Date.parse(window.notAfter);
   if (now >= end) return { kind: 'pause', reason: `the window ended at ${shown(window.notAfter)}` };
   const left = end - now;
+  const leftShown = Math.floor(left / 1000); // never rounded up to the cutoff it is below
   const cutoff = window.minRemainingMinutes ? scaled(window.minRemainingMinutes * 60_000) : 0;
-  if (left < cutoff) return { kind: 'pause', reason: `${duration(left / 1000)} left in the window (until ${shown(window.notAfter)}), less than the ${window.minRemainingMinutes} min cutoff` };
+  if (left < cutoff) return { kind: 'pause', reason: `${duration(leftShown)} left in the window (until ${shown(window.notAfter)}), less than the ${window.minRemainingMinutes} min cutoff` };
   if (expectedBatchMs !== undefined && left < expectedBatchMs) {
-    return { kind: 'pause', reason: `the next batch is expected to take ${duration(expectedBatchMs / 1000)}, but only ${duration(left / 1000)} are left in the window (until ${shown(window.notAfter)})` };
+    return { kind: 'pause', reason: `the next batch is expected to take ${duration(expectedBatchMs / 1000)}, but only ${duration(leftShown)} are left in the window (until ${shown(window.notAfter)})` };
   }
   return { kind: 'go' };
 }

@@ -85,7 +85,8 @@ export class ScheduleManager {
     const changes: SyncChange[] = [];
     for (const s of this.options.schedules) {
       const desired = desiredSchedule(s, this.options.taskQueue, await this.dstAdditions(s));
-      const current = existing.get(desired.scheduleId);
+      // The list comes from visibility, which lags a create by up to a second: one just created is read by its id.
+      const current = existing.get(desired.scheduleId) ?? (await this.ours(desired.scheduleId));
       const entry = runbookEntry(s.runbook)!;
       const notes = [...desired.additions.map((a) => a.note), ...(s.window && !takesWindow(entry.inputSchema) ? [`${s.runbook} takes no window: its runs get no notBefore/notAfter`] : [])];
       if (!current) {
@@ -130,14 +131,21 @@ export class ScheduleManager {
     return found;
   }
 
+  /** The schedule with this Temporal id if it exists and is ours (read by id: no visibility lag). */
+  private async ours(scheduleId: string): Promise<ScheduleDescription | undefined> {
+    try {
+      const d = await this.options.client.schedule.getHandle(scheduleId).describe();
+      return d.memo?.managedBy === MANAGED_BY && d.memo?.taskQueue === this.options.taskQueue ? d : undefined;
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
   /** One of ours by its configured id; refused (naming the known ones) otherwise. */
   async describe(id: string): Promise<ScheduleDescription> {
-    try {
-      const d = await this.options.client.schedule.getHandle(temporalScheduleId(id)).describe();
-      if (d.memo?.managedBy === MANAGED_BY && d.memo?.taskQueue === this.options.taskQueue) return d;
-    } catch (err) {
-      if (!(err instanceof ScheduleNotFoundError)) throw err;
-    }
+    const d = await this.ours(temporalScheduleId(id));
+    if (d) return d;
     const known = this.options.schedules.map((s) => s.id);
     throw new ScheduleError([`id: no schedule '${id}' managed by mesos-runbooks on the server${known.includes(id) ? ' (it is configured: run mesos-runbooks schedules sync)' : ` (configured: ${known.join(', ') || 'none'})`}`]);
   }

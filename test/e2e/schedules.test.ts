@@ -47,9 +47,14 @@ describe('schedules', () => {
     expect(d.policies).toMatchObject({ overlap: 'SKIP', pauseOnFailure: true, catchupWindow: 600_000 });
     expect(d.spec.skip?.[0]).toMatchObject({ year: [{ start: 2030, end: 2030, step: 1 }], dayOfMonth: [{ start: 25, end: 25, step: 1 }] });
 
+    // A delete is found through the list (visibility), which shows a new schedule about a second after its create.
+    const listed = async () => [...(await manager([]).managed()).keys()].sort();
+    await eventually('both schedules listed', async () => (await listed()).length === 2);
+
     const changed = await manager([drainSchedule(a, '30 2 * * 0')]).sync({ dryRun: false });
     expect(changed.map((c) => [c.op, c.id])).toEqual([['update', a], ['delete', b]]);
-    expect([...(await manager([]).managed()).keys()]).toEqual([temporalScheduleId(a)]);
+    await eventually('the deleted schedule gone from the list', async () => (await listed()).length === 1);
+    expect(await listed()).toEqual([temporalScheduleId(a)]);
     // The foreign schedule with our prefix but without our marker is still there.
     await expect(env.client.schedule.getHandle(temporalScheduleId(`${tag}-foreign`)).describe()).resolves.toBeDefined();
     await env.client.schedule.getHandle(temporalScheduleId(`${tag}-foreign`)).delete();

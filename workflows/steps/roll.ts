@@ -199,12 +199,15 @@ export function rollStep(): StepSpec<FleetContext> {
     compensate: {
       name: 'stop the roll',
       run: async (ctx) => {
+        await Promise.all(startsOf(ctx)); // a child being started is told too
         const running = Object.values(ctx.facts.machines).filter((m) => m.status === 'running' && m.childId);
-        for (const m of running) {
-          await getExternalWorkflowHandle(m.childId!)
-            .signal(controlSignals.abort, { by: 'the roll', reason: 'the roll was stopped' })
-            .catch(() => undefined);
-        }
+        await Promise.all(
+          running.map((m) =>
+            getExternalWorkflowHandle(m.childId!)
+              .signal(controlSignals.abort, { by: 'the roll', reason: 'the roll was stopped' })
+              .catch(() => undefined),
+          ),
+        );
         const removed = await unannounce(ctx, ctx.facts.announced, 'end');
         return running.length === 0 && !removed
           ? undefined
@@ -287,6 +290,18 @@ export function rollResult(ctx: FleetContext) {
   return { cluster: ctx.cluster, batches: ctx.facts.batches.length, done: count('done'), failed: count('failed'), skipped: count('skipped'), quarantined: count('quarantined'), machines };
 }
 
+/**
+ * The child starts of a run not yet acknowledged by the server. The roll does not wait for them before it looks at
+ * the next batch (the starts of a batch take a workflow task each to come back); it waits for them before it
+ * continues as new, and its compensation before it tells the children to abort. Keyed by the run's context.
+ */
+const pendingStarts = new WeakMap<FleetContext, Set<Promise<void>>>();
+function startsOf(ctx: FleetContext): Set<Promise<void>> {
+  let set = pendingStarts.get(ctx);
+  if (!set) pendingStarts.set(ctx, (set = new Set()));
+  return set;
+}
+
 /** One run of the roll step (again after continue-as-new, from the carried facts). */
 class Roll {
   private changed = false;
@@ -317,7 +332,10 @@ class Roll {
         break;
       }
       await ctx.control.checkpoint();
-      if (workflowInfo().continueAsNewSuggested) await ctx.continueAsNew();
+      if (workflowInfo().continueAsNewSuggested) {
+        await Promise.all(startsOf(ctx));
+        await ctx.continueAsNew();
+      }
       if (!next) {
         await this.waitForChange();
         continue;
@@ -489,6 +507,7 @@ class Roll {
     ctx.progress.note(`batch ${batch.index + 1} of ${facts.batches.length}${batch.canary ? ' (canary)' : ''}: ${batch.hostnames.join(', ')}`);
     await unannounce(ctx, batch.hostnames.filter((h) => facts.announced.includes(h)), `batch-${batch.index}`);
     if (ctx.input.announce) await announce(ctx, concurrency(ctx));
+    const starts = startsOf(ctx);
     for (const m of machines) {
       if (!registered.has(m.agentId)) {
         m.status = 'dropped';
@@ -496,7 +515,9 @@ class Roll {
         ctx.progress.note(`${m.hostname} dropped: ${m.reason}`);
         continue;
       }
-      await this.startChild(m);
+      // Not awaited: the next batch that fits starts in the same workflow task (startsOf).
+      const start: Promise<void> = this.startChild(m).finally(() => starts.delete(start));
+      starts.add(start);
     }
   }
 
