@@ -26,6 +26,8 @@ export interface WorkerOptions {
    * keep webpack's heap: a worker process of its own (`mesos-runbooks worker`) does.
    */
   bundleApart?: boolean;
+  /** A workflow bundle built already (bundleInChildProcess), kept by its owner: many rehearsals share one. */
+  workflowBundlePath?: string;
   /** A rehearsal's speed: the runs' own timers (deadlines, work durations, soaks) go this much faster (default 1). */
   timeScale?: number;
   /** Told of every Mesos call the activities make, besides the observability (a rehearsal records them). */
@@ -70,7 +72,7 @@ export async function createRunbookWorker(options: WorkerOptions): Promise<Runbo
     client = options.client ?? ownClient!;
     const workflowsPath = options.workflowsPath ?? require.resolve('../runbooks');
     const observed = observability?.workerOptions();
-    const bundle = options.bundleApart ? await bundleInChildProcess(workflowsPath, observed?.interceptors?.workflowModules) : undefined;
+    const bundle = options.workflowBundlePath ?? (options.bundleApart ? await bundleInChildProcess(workflowsPath, observed?.interceptors?.workflowModules) : undefined);
     const workflows = bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath };
     worker = await Worker.create({
       connection,
@@ -89,7 +91,7 @@ export async function createRunbookWorker(options: WorkerOptions): Promise<Runbo
       // With a bundle its interceptor modules are in it; the SDK would warn that it ignores them here.
       ...(bundle && observed?.interceptors ? { ...observed, interceptors: { ...observed.interceptors, workflowModules: [] } } : observed),
     });
-    if (bundle) rmSync(path.dirname(bundle), { recursive: true, force: true }); // read by Worker.create
+    if (bundle && !options.workflowBundlePath) rmSync(path.dirname(bundle), { recursive: true, force: true }); // read by Worker.create
   } catch (err) {
     // Nothing this call opened may keep the process alive (e.g. the metrics server when the server is unreachable).
     await ownClient?.connection.close();

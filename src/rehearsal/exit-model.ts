@@ -55,15 +55,27 @@ interface StateForModel {
   get_tasks?: { tasks?: { framework_id: { value: string }; state: string; kill_policy?: { grace_period?: { nanoseconds: unknown } } }[] };
 }
 
-/** The model applied to a snapshot's GET_STATE: one row per framework with live tasks, for the report. */
-export function exitRows(model: ExitModel, getState: unknown): FrameworkExitRow[] {
+/**
+ * A task's kill grace period in a drain (`Slave::drain`): its own (else Mesos's default 3 s); with the drain's
+ * `max_grace_period`, that when the task's own is larger or unset.
+ */
+export function drainGraceSeconds(own: number | undefined, maxGraceSeconds?: number): number {
+  if (maxGraceSeconds === undefined) return own ?? MESOS_DEFAULT_GRACE_SECONDS;
+  return own === undefined || own > maxGraceSeconds ? maxGraceSeconds : own;
+}
+
+/**
+ * The model applied to a snapshot's GET_STATE: one row per framework with live tasks, for the report. With
+ * `maxGraceSeconds` (the drain's max_grace_period), the grace periods are those a drain kills with.
+ */
+export function exitRows(model: ExitModel, getState: unknown, maxGraceSeconds?: number): FrameworkExitRow[] {
   const state = ((getState as { get_state?: StateForModel }).get_state ?? getState) as StateForModel;
   const names = new Map((state.get_frameworks?.frameworks ?? []).map((f) => [f.framework_info.id.value, f.framework_info.name]));
   const byFramework = new Map<string, number[]>();
   for (const task of state.get_tasks?.tasks ?? []) {
     if (!['TASK_RUNNING', 'TASK_STARTING', 'TASK_STAGING', 'TASK_KILLING'].includes(task.state)) continue;
     const ns = task.kill_policy?.grace_period?.nanoseconds;
-    const grace = ns === undefined ? MESOS_DEFAULT_GRACE_SECONDS : Number(String(ns)) / 1e9;
+    const grace = drainGraceSeconds(ns === undefined ? undefined : Number(String(ns)) / 1e9, maxGraceSeconds);
     const list = byFramework.get(task.framework_id.value) ?? [];
     list.push(grace);
     byFramework.set(task.framework_id.value, list);
@@ -89,5 +101,5 @@ export function exitRows(model: ExitModel, getState: unknown): FrameworkExitRow[
 export function describeExitModel(model: ExitModel): string {
   const one = (v: number | 'grace') => (v === 'grace' ? 'ignore SIGTERM and are killed at the end of their kill grace period' : `stop ${v} s after SIGTERM (or at the end of their grace period, if shorter)`);
   const own = Object.entries(model.frameworks).map(([f, v]) => `tasks of ${f} ${one(v)}`);
-  return `${[...own, `${own.length ? 'other tasks' : 'all tasks'} ${one(model.default)}`].join('; ')} (a drain's max_grace_period caps the grace period; Mesos's default is ${MESOS_DEFAULT_GRACE_SECONDS} s)`;
+  return `${[...own, `${own.length ? 'other tasks' : 'all tasks'} ${one(model.default)}`].join('; ')} (a drain's max_grace_period replaces a task's grace period when that is longer or unset; Mesos's default is ${MESOS_DEFAULT_GRACE_SECONDS} s)`;
 }

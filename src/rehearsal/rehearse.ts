@@ -40,6 +40,8 @@ export interface RehearseOptions {
   agentReturnSeconds?: number;
   /** Where the report files go (default `<snapshot>/rehearsals`). */
   outDir?: string;
+  /** A workflow bundle built already (bundleInChildProcess), for many rehearsals in one process (default: built for this one). */
+  workflowBundlePath?: string;
   /** Progress lines while it runs. */
   log?: (line: string) => void;
 }
@@ -65,7 +67,7 @@ export async function rehearse(options: RehearseOptions): Promise<{ report: Rehe
   const exitModel = options.exitModel ?? DEFAULT_EXIT_MODEL;
   const agentReturnSeconds = options.agentReturnSeconds ?? DEFAULT_AGENT_RETURN_SECONDS;
   log(`▶ starting the rehearsal world (simulator from ${snapshot.dir}, a Temporal dev server, a worker) at speed ${speed}...`);
-  const world = await startWorld({ snapshot, cluster, speed, exitModel, ...(options.policy ? { policy: options.policy } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}), agentReturnSeconds, log: (l) => log(`  ${l}`) });
+  const world = await startWorld({ snapshot, cluster, speed, exitModel, ...(options.policy ? { policy: options.policy } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}), agentReturnSeconds, ...(options.workflowBundlePath ? { workflowBundlePath: options.workflowBundlePath } : {}), log: (l) => log(`  ${l}`) });
   try {
     const rewrites: string[] = [];
     if (cluster !== snapshot.manifest.cluster) rewrites.push(`the input's cluster '${cluster}' is the snapshot of '${snapshot.manifest.cluster}'`);

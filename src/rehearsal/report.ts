@@ -188,7 +188,8 @@ export function buildReport(b: BuildReportInput): RehearsalReport {
       });
       const starts = machines.map((m) => m.start).filter((x): x is number => x !== undefined);
       const ends = machines.map((m) => m.end).filter((x): x is number => x !== undefined);
-      const held = waits.filter((w) => w.workflowId === b.rootId && w.batch === bt.index + 1);
+      // Held: the waits at its gates while one was closed (a check that found them open at once held nothing).
+      const held = waits.filter((w) => w.workflowId === b.rootId && w.batch === bt.index + 1 && (w.closedGates?.length ?? 0) > 0);
       const blockedBy = new Map<string, string>();
       for (const w of held) for (const g of w.closedGates ?? []) blockedBy.set(`${g.gate}|${g.reason}`, g.reason);
       return {
@@ -274,7 +275,7 @@ export function buildReport(b: BuildReportInput): RehearsalReport {
       outAtOnce: steps,
       maxOut,
     },
-    exitModel: { statement: describeExitModel(b.exitModel), frameworks: exitRows(b.exitModel, b.snapshot.responses.GET_STATE), agentReturnSeconds: b.agentReturnSeconds },
+    exitModel: { statement: describeExitModel(b.exitModel), frameworks: exitRows(b.exitModel, b.snapshot.responses.GET_STATE, maxGraceOf(b.input)), agentReturnSeconds: b.agentReturnSeconds },
     standIns: b.standIns.replaced.map((r) => ({ url: r.url, purpose: r.purpose, answered: r.status, calls: b.standIns.calls.filter((c) => c.url === r.url).length })),
     notes,
     workerLog: b.workerLog,
@@ -308,6 +309,12 @@ function withReached(workflowId: string, span: WaitSpan, record: AutopilotRecord
     reached = lastIn(rec.changes.filter((c) => c.hostname === host).map((c) => c.at), causeAt, span.to);
   } else reached = lastIn(rec.modelChanges, causeAt, span.to);
   return { ...span, causeAt, reachedAt: reached ?? null };
+}
+
+/** The drain's max_grace_period the input asks for (a machine's run, or a roll's per-machine runs), seconds. */
+function maxGraceOf(input: Record<string, unknown>): number | undefined {
+  const own = input.maxGracePeriodSeconds ?? (input.perAgent as Record<string, unknown> | undefined)?.maxGracePeriodSeconds;
+  return typeof own === 'number' ? own : undefined;
 }
 
 function outcomeOf(root: RunRecord | undefined, record: AutopilotRecord, ended: string | undefined): RehearsalOutcome {

@@ -38,6 +38,8 @@ export interface WorldOptions {
   seed?: number;
   /** Simulated seconds before a machine's agent returns after STOP_MAINTENANCE (the simulator's default 5). */
   agentReturnSeconds?: number;
+  /** A workflow bundle built already (bundleInChildProcess): rehearsals in one process share it (default: built here). */
+  workflowBundlePath?: string;
   log?: (line: string) => void;
 }
 
@@ -140,7 +142,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     stops.push({ what: 'the worker connection', stop: () => connection.close() });
     const temporal = await connectClient(config.temporal);
     stops.push({ what: 'the Temporal client', stop: () => temporal.connection.close() });
-    const worker: RunbookWorker = await createRunbookWorker({ config, connection, client: temporal, timeScale: options.speed, mesosObserver: (e) => calls.push(e) });
+    const worker: RunbookWorker = await createRunbookWorker({ config, connection, client: temporal, timeScale: options.speed, mesosObserver: (e) => calls.push(e), ...(options.workflowBundlePath ? { workflowBundlePath: options.workflowBundlePath } : {}) });
     const running = worker.run();
     stops.push({ what: 'the worker', stop: () => worker.shutdown().then(() => running) });
 
