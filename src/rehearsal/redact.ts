@@ -24,6 +24,9 @@ const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^/@\s"']+@/gi;
 
 export const REDACTED = '<redacted>';
 
+/** The walk's name for the inside of a reservation's labels. */
+const RESERVATION_LABELS = '(reservation labels)';
+
 /** What {@link redactResponse} removed, by what it was. */
 export type RedactionCounts = Record<string, number>;
 
@@ -67,12 +70,13 @@ export function redactResponse(value: unknown, options: RedactOptions, counts: R
     for (const [key, child] of Object.entries(obj)) {
       const what = REDACTED_KEYS[key];
       // A reservation's labels are part of the resource's identity (UNRESERVE must name them): kept.
-      const identity = key === 'labels' && (parentKey === 'reservations' || parentKey === 'reservation');
+      // (Labels {labels: [Label]}: the inner list is part of it too.)
+      const identity = key === 'labels' && (parentKey === 'reservations' || parentKey === 'reservation' || parentKey === RESERVATION_LABELS);
       if (what && !identity && (options.workload || key === 'secret')) {
         bump(what);
         continue;
       }
-      out[key] = walk(child, key);
+      out[key] = walk(child, identity ? RESERVATION_LABELS : key);
     }
     return out;
   };
