@@ -33,6 +33,7 @@ export function snapshotCommand(ctx: CliContext): Command {
     .description('Save what a rehearsal needs from a cluster: GET_STATE, the maintenance schedule and status, quota, weights, flags, version')
     .requiredOption('--cluster <name>', 'the configured cluster to read (read only: nothing is changed)')
     .option('-o, --out <dir>', 'the folder to write (default: snapshots/<cluster>-<UTC time>)')
+    .option('--redact', 'strip task and executor environments, labels and command lines (the default)')
     .option('--no-redact', 'keep task environments, labels and command lines (credentials are never written)')
     .option('--json', 'print the manifest as JSON', false)
     .addHelpText(
@@ -48,11 +49,11 @@ Example (against the demo):
 Then rehearse a runbook on it:
   mesos-runbooks rehearse drainAgent --snapshot .data/snapshots/demo -i '{"hostname":"agent-2.sim.local","reason":"kernel upgrade","reactivate":true}'`,
     )
-    .action(async (opts: { cluster: string; out?: string; redact: boolean; json: boolean }) => {
+    .action(async (opts: { cluster: string; out?: string; redact?: boolean; json: boolean }) => {
       await refusing(opts.json, async () => {
         const config = ctx.config();
         const dir = opts.out ?? defaultSnapshotDir(opts.cluster);
-        const { manifest } = await takeSnapshot({ config, cluster: opts.cluster, outDir: dir, redact: opts.redact });
+        const { manifest } = await takeSnapshot({ config, cluster: opts.cluster, outDir: dir, redact: opts.redact !== false });
         if (opts.json) {
           process.stdout.write(`${JSON.stringify({ dir, ...manifest }, null, 2)}\n`);
           return;
@@ -99,10 +100,11 @@ terminal with --interactive). URLs the input names (a health check, a work webho
 It reports every Mesos call in order with its answer, each batch and gate (which would block, why, for how long),
 approvals, failures, the machines out over time and the predicted duration in real time; files: <runbook>-<time>.md
 (pastes into a ticket) and .json. Exit code 0 when the run would finish, 1 when it would fail, be stuck or abort,
-2 for a bad input or snapshot.
+2 for a bad input or snapshot. More, with a worked example: docs/rehearsal.md.
 
 Examples (against the demo, after: mesos-runbooks snapshot --cluster default -o .data/snapshots/demo):
   mesos-runbooks rehearse drainAgent -s .data/snapshots/demo -i '{"hostname":"agent-2.sim.local","reason":"kernel upgrade","reactivate":true}'
+  mesos-runbooks rehearse agentMaintenance -s .data/snapshots/demo --interactive --work-minutes 45 --exit-times '{"default":"grace","frameworks":{"marathon":5}}' -i '{"hostname":"agent-3.sim.local","reason":"disk swap"}'
   mesos-runbooks rehearse rollingMaintenance -s .data/snapshots/demo --speed 120 -i '{"agents":{"all":true},"groupBy":"zone","batchSize":2,"soakSeconds":600,"gates":{"minActiveShare":0.5},"reason":"kernel upgrade","perAgent":{"runbook":"drainAgent","maxGracePeriodSeconds":30,"reactivate":true}}'`,
     )
     .action(async (runbook: string, opts: { snapshot: string; input?: string; inputFile?: string; speed: number; interactive: boolean; workMinutes: number; onStuck: (typeof STUCK_ANSWERS)[number]; exitTimes?: string; at?: string; agentReturnSeconds: number; out?: string; timeout: number; json: boolean }) => {

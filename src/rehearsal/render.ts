@@ -146,7 +146,7 @@ export function markdownReport(report: RehearsalReport): string {
     out.push(`Out at once: ${report.timeline.outAtOnce.map((x) => `${clock(x.t)} ${x.out}`).join(', ')}`, '');
   } else out.push('No machine left service.', '');
   out.push('## Mesos calls', '', `Every change Mesos received, in order (reads: ${Object.entries(report.reads).map(([c, r]) => `${c} ×${r.count}${r.failed ? ` (${r.failed} failed)` : ''}`).join(', ') || 'none'}).`, '');
-  out.push(table(['#', 'at', 'call', 'target', 'answer'], report.mesosCalls.map((c) => [c.seq, clock(c.t), c.call, c.target ?? '', `${c.status} ${c.outcome}${c.answer ? `: ${c.answer}` : ''}`])), '');
+  out.push(table(['#', 'at', 'call', 'target', 'answer'], report.mesosCalls.map((c) => [c.seq, clock(c.t), c.call, c.hostname ? `${c.hostname} (${c.target})` : (c.target ?? ''), `${c.status} ${c.outcome}${c.answer ? `: ${c.answer}` : ''}`])), '');
   out.push('## Runs', '');
   out.push(table(['run', 'runbook', 'status', 'start', 'end', 'steps'], report.runs.map((r) => [r.workflowId, r.runbook, r.status, clock(r.start), clock(r.end), r.steps.map((st) => `${st.name}: ${st.status}`).join(', ')])), '');
   out.push('## What the rehearsal assumes', '');

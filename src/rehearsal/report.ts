@@ -58,7 +58,7 @@ export interface RehearsalReport {
   stuck: { workflowId: string; what: string; diagnosis: string; t: number; answer: string }[];
   failures: { workflowId: string; step?: string; type?: string; message: string }[];
   /** Every change Mesos received (the simulator's audit log), in order, with its answer. */
-  mesosCalls: { seq: number; t: number; call: string; target?: string; status: number; outcome: string; answer?: string; to: string }[];
+  mesosCalls: { seq: number; t: number; call: string; target?: string; /** The target agent's machine. */ hostname?: string; status: number; outcome: string; answer?: string; to: string }[];
   /** Reads, by call type: how many, how many failed. */
   reads: Record<string, { count: number; failed: number }>;
   /** Every call the worker made, in the order they ended. */
@@ -226,6 +226,7 @@ export function buildReport(b: BuildReportInput): RehearsalReport {
   const steps = outAtOnce(spans).map((s) => ({ t: t(s.at), out: s.out }));
   const maxOut = steps.reduce((best, s) => (s.out > best.out ? s : best), { out: 0, t: 0 });
   const s = b.snapshot.manifest;
+  const hostnames = agentHostnames(b.snapshot.responses.GET_STATE);
   const notes: string[] = [];
   for (const r of runs) if (r.missedEvents > 0) notes.push(`${r.workflowId}: ${r.missedEvents} progress event(s) were dropped by the run before the rehearsal read them (a run keeps its last 200)`);
   if (record.timedOut) notes.push('the rehearsal ran out of time: its runs were aborted');
@@ -267,7 +268,7 @@ export function buildReport(b: BuildReportInput): RehearsalReport {
     operatorWork: record.work.map((w) => ({ workflowId: w.workflowId, what: w.what, t: t(w.at), ...(w.completedAt ? { completedAfterSeconds: round(map.at(w.completedAt) - map.at(w.at)) } : {}) })),
     stuck: record.stuck.map((x) => ({ workflowId: x.workflowId, what: x.what, diagnosis: x.diagnosis, t: t(x.at), answer: x.answer })),
     failures,
-    mesosCalls: b.audit.map((e) => ({ seq: e.seq, t: t(Date.parse(e.at)), call: e.call, ...(e.target ? { target: e.target } : {}), status: e.status, outcome: e.outcome, ...(e.answer ? { answer: e.answer } : {}), to: e.master })),
+    mesosCalls: b.audit.map((e) => ({ seq: e.seq, t: t(Date.parse(e.at)), call: e.call, ...(e.target ? { target: e.target } : {}), ...(e.target && hostnames.get(e.target) ? { hostname: hostnames.get(e.target)! } : {}), status: e.status, outcome: e.outcome, ...(e.answer ? { answer: e.answer } : {}), to: e.master })),
     reads,
     calls: b.calls.map((c) => ({ t: t(c.startedAt), call: c.callType, ...(c.status !== undefined ? { status: c.status } : {}), ...(c.code ? { code: c.code } : {}), ms: Math.round(c.durationMs) })),
     timeline: {
@@ -309,6 +310,12 @@ function withReached(workflowId: string, span: WaitSpan, record: AutopilotRecord
     reached = lastIn(rec.changes.filter((c) => c.hostname === host).map((c) => c.at), causeAt, span.to);
   } else reached = lastIn(rec.modelChanges, causeAt, span.to);
   return { ...span, causeAt, reachedAt: reached ?? null };
+}
+
+/** Agent id → hostname, from the snapshot's GET_STATE. */
+function agentHostnames(getState: unknown): Map<string, string> {
+  const state = (getState as { get_state?: { get_agents?: { agents?: { agent_info: { id: { value: string }; hostname: string } }[] } } }).get_state;
+  return new Map((state?.get_agents?.agents ?? []).map((a) => [a.agent_info.id.value, a.agent_info.hostname]));
 }
 
 /** The drain's max_grace_period the input asks for (a machine's run, or a roll's per-machine runs), seconds. */
