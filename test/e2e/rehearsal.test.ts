@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { parseConfig } from '../../src/config';
+import { parseConfig, PolicySchema } from '../../src/config';
 import { DEFAULT_EXIT_MODEL, drainGraceSeconds } from '../../src/rehearsal/exit-model';
 import { terminalSummary } from '../../src/rehearsal/render';
 import { rehearse } from '../../src/rehearsal/rehearse';
@@ -189,6 +189,47 @@ describe('rehearsal', () => {
     const summary = terminalSummary(report, files);
     expect(summary).toContain(`batch 1 (${hosts.join(', ')}): gate minActiveShare closed — 4 of 6 agents would stay active (66.7%), below the minimum of 80%`);
   }, 60_000);
+
+  describe('approvals it would wait for', () => {
+    const input = { cluster: 'prod', hostname: 'agent-2.sim.local', reason: 'kernel upgrade', maxGracePeriodSeconds: 5, reactivate: true, requireApproval: true };
+    // Four eyes, two approvals, from the policy's approvers: the rehearsal approves as two of them, never as the initiator.
+    const policy = PolicySchema.parse({ approvers: ['alice', 'bob', 'carol'], fourEyes: true, requiredApprovals: 2 });
+
+    it('answered automatically, as the policy\'s approvers other than the initiator', async () => {
+      const { report } = await rehearse({ runbook: 'drainAgent', input, snapshotDir: snapshot.dir, speed: 60, initiator: 'alice', policy, workflowBundlePath: bundle, outDir: path.join(dir, 'reports') });
+      expect(report.outcome).toBe('done');
+      expect(report.approvals).toEqual([expect.objectContaining({ required: 2, approvers: ['alice', 'bob', 'carol'], outcome: 'approved', by: ['bob', 'carol'] })]);
+      expect(report.predicted.humanWaits.approvals).toBe(1);
+      expect(report.mesosCalls.map((c) => `${c.call} ${c.hostname}`)).toEqual(['DRAIN_AGENT agent-2.sim.local', 'REACTIVATE_AGENT agent-2.sim.local']);
+      expect(terminalSummary(report)).toContain('Approvals it waits for: 1');
+    }, 60_000);
+
+    it('--interactive: asked at the terminal; declined, the run is aborted before any change', async () => {
+      const questions: string[] = [];
+      const { report } = await rehearse({
+        runbook: 'drainAgent',
+        input,
+        snapshotDir: snapshot.dir,
+        speed: 60,
+        initiator: 'alice',
+        policy,
+        workflowBundlePath: bundle,
+        outDir: path.join(dir, 'reports'),
+        prompter: { ask: (q) => (questions.push(q), Promise.resolve('n')) },
+      });
+      expect(questions).toEqual([expect.stringMatching(/^drainAgent\/prod\/agent-2\.sim\.local asks for approval: .*Approve\? \[y\/N\] $/)]);
+      expect(report.approvals).toEqual([expect.objectContaining({ outcome: 'declined', by: [] })]);
+      expect(report.outcome).toBe('aborted');
+      expect(report.mesosCalls).toEqual([]);
+    }, 60_000);
+
+    it('a policy no one can satisfy: the rehearsal says the run would wait for ever', async () => {
+      const { report } = await rehearse({ runbook: 'drainAgent', input, snapshotDir: snapshot.dir, speed: 60, initiator: 'alice', policy: PolicySchema.parse({ approvers: ['alice', 'bob'], fourEyes: true, requiredApprovals: 2 }), workflowBundlePath: bundle, outDir: path.join(dir, 'reports') });
+      expect(report.approvals).toEqual([expect.objectContaining({ outcome: 'impossible', note: expect.stringContaining('a real run would wait here for ever') })]);
+      expect(report.outcome).toBe('stuck');
+      expect(report.mesosCalls).toEqual([]);
+    }, 60_000);
+  });
 
   it('no request leaves loopback: every connection the rehearsal opens is to 127.0.0.0/8', async () => {
     const attempts: string[] = [];
