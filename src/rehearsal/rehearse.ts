@@ -72,6 +72,7 @@ export async function rehearse(options: RehearseOptions): Promise<{ report: Rehe
     const rewrites: string[] = [];
     if (cluster !== snapshot.manifest.cluster) rewrites.push(`the input's cluster '${cluster}' is the snapshot of '${snapshot.manifest.cluster}'`);
     const input = rewriteInput(options.runbook, options.input, { world, speed, at: options.at, workMinutes: options.workMinutes ?? 0, rewrites });
+    const window = windowOf(options.input, options.at);
     const recorder = new ClusterRecorder(world.sim.model);
     const started = await world.client(options.initiator).start(options.runbook, input).catch((err: unknown) => {
       recorder.stop();
@@ -97,6 +98,7 @@ export async function rehearse(options: RehearseOptions): Promise<{ report: Rehe
       cluster,
       input,
       rewrites,
+      ...(window ? { window } : {}),
       snapshot,
       notModelled: world.sim.runtime.rehearsal?.warnings ?? [],
       speed,
@@ -125,6 +127,13 @@ export function writeReport(report: RehearsalReport, dir: string): RehearsalFile
   writeFileSync(files.json, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(files.markdown, markdownReport(report));
   return files;
+}
+
+/** The input's window end, as given and in seconds from the run's start (`at`, default now): for the report. */
+function windowOf(input: Record<string, unknown>, at: string | undefined): { notAfter: string; endsAtSeconds: number } | undefined {
+  const w = (input.window && typeof input.window === 'object' ? input.window : input) as { notAfter?: unknown };
+  if (typeof w.notAfter !== 'string' || Number.isNaN(Date.parse(w.notAfter))) return undefined;
+  return { notAfter: w.notAfter, endsAtSeconds: (Date.parse(w.notAfter) - (at ? Date.parse(at) : Date.now())) / 1000 };
 }
 
 /**

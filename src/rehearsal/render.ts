@@ -39,6 +39,12 @@ function blockers(report: RehearsalReport): string[] {
     .map((w) => `${w.batch ? `batch ${w.batch} (${(w.machines ?? []).join(', ')})` : w.what}: ${w.closedGates!.map((g) => `gate ${g.gate} closed — ${g.reason}`).join('; ')}; for ${duration(w.seconds)}${w.outcome ? ` (${w.outcome})` : ' (still closed at the end)'}`);
 }
 
+/** Why a run paused at its window: the time left in real time, then the run's own words (on the rehearsal's clock). */
+function pauseText(p: RehearsalReport['windowPauses'][number]): string {
+  const left = p.leftSeconds !== undefined && p.notAfter ? `${duration(p.leftSeconds)} left of the window (it ends ${p.notAfter}); ` : '';
+  return `${left}the run said: ${p.reason}${left ? ' (on the rehearsal\'s clock)' : ''}`;
+}
+
 /** The summary printed at the end of `mesos-runbooks rehearse`. */
 export function terminalSummary(report: RehearsalReport, files?: { json: string; markdown: string }): string {
   const s = report.snapshot;
@@ -61,6 +67,7 @@ export function terminalSummary(report: RehearsalReport, files?: { json: string;
     for (const b of blocked) lines.push(`  ${b}`);
   }
   for (const x of report.stuck) lines.push(`Stuck at ${clock(x.t)}: ${x.what} — ${x.diagnosis} (the rehearsal answered: ${x.answer})`);
+  for (const p of report.windowPauses) lines.push(`Paused at ${clock(p.t)}: ${pauseText(p)} — a real run waits for the next window (resume); the rehearsal stopped there`);
   const m = report.timeline;
   if (m.machines.length) {
     const mean = m.machines.reduce((sum, x) => sum + x.seconds, 0) / m.machines.length;
@@ -134,6 +141,9 @@ export function markdownReport(report: RehearsalReport): string {
   if (report.stuck.length) {
     out.push('## Waits stuck past their deadline', '');
     out.push(table(['at', 'run', 'what', 'diagnosis', 'the rehearsal answered'], report.stuck.map((x) => [clock(x.t), x.workflowId, x.what, x.diagnosis, x.answer])), '');
+  }
+  if (report.windowPauses.length) {
+    out.push('## Paused at the window\'s end', '', ...report.windowPauses.map((p) => `- ${clock(p.t)} ${p.workflowId}: ${pauseText(p)}. A real run waits for the next window (resume); the rehearsal stopped there.`), '');
   }
   if (report.failures.length) {
     out.push('## Failures', '');

@@ -56,6 +56,16 @@ export interface RehearsalReport {
   approvals: { workflowId: string; what: string; t: number; required: number; approvers: string[]; confirm?: string; outcome: string; by: string[]; note?: string }[];
   operatorWork: { workflowId: string; what: string; t: number; completedAfterSeconds?: number }[];
   stuck: { workflowId: string; what: string; diagnosis: string; t: number; answer: string }[];
+  /** Runs that paused at their window's end (a real run waits there for the next window; the rehearsal stops). */
+  windowPauses: {
+    workflowId: string;
+    t: number;
+    /** The run's own words (its times on the rehearsal's clock). */
+    reason: string;
+    /** The window's end as the input gives it, and the predicted time left of it at the pause (seconds). */
+    notAfter?: string;
+    leftSeconds?: number;
+  }[];
   failures: { workflowId: string; step?: string; type?: string; message: string }[];
   /** Every change Mesos received (the simulator's audit log), in order, with its answer. */
   mesosCalls: { seq: number; t: number; call: string; target?: string; /** The target agent's machine. */ hostname?: string; status: number; outcome: string; answer?: string; to: string }[];
@@ -110,6 +120,8 @@ export interface BuildReportInput {
   cluster: string;
   input: Record<string, unknown>;
   rewrites: string[];
+  /** The input's window end, as given and in predicted seconds from the start. */
+  window?: { notAfter: string; endsAtSeconds: number };
   snapshot: Snapshot;
   notModelled: string[];
   speed: number;
@@ -267,6 +279,7 @@ export function buildReport(b: BuildReportInput): RehearsalReport {
     approvals: record.approvals.map((a) => ({ workflowId: a.workflowId, what: a.what, t: t(a.askedAt), required: a.required, approvers: a.approvers, ...(a.confirm ? { confirm: a.confirm } : {}), outcome: a.outcome, by: a.by, ...(a.note ? { note: a.note } : {}) })),
     operatorWork: record.work.map((w) => ({ workflowId: w.workflowId, what: w.what, t: t(w.at), ...(w.completedAt ? { completedAfterSeconds: round(map.at(w.completedAt) - map.at(w.at)) } : {}) })),
     stuck: record.stuck.map((x) => ({ workflowId: x.workflowId, what: x.what, diagnosis: x.diagnosis, t: t(x.at), answer: x.answer })),
+    windowPauses: record.windowPauses.map((p) => ({ workflowId: p.workflowId, t: t(p.at), reason: p.reason, ...(b.window ? { notAfter: b.window.notAfter, leftSeconds: round(Math.max(0, b.window.endsAtSeconds - map.at(p.at))) } : {}) })),
     failures,
     mesosCalls: b.audit.map((e) => ({ seq: e.seq, t: t(Date.parse(e.at)), call: e.call, ...(e.target ? { target: e.target } : {}), ...(e.target && hostnames.get(e.target) ? { hostname: hostnames.get(e.target)! } : {}), status: e.status, outcome: e.outcome, ...(e.answer ? { answer: e.answer } : {}), to: e.master })),
     reads,

@@ -190,6 +190,40 @@ describe('rehearsal', () => {
     expect(summary).toContain(`batch 1 (${hosts.join(', ')}): gate minActiveShare closed — 4 of 6 agents would stay active (66.7%), below the minimum of 80%`);
   }, 60_000);
 
+  it("--speed scales the window too: a roll that would not fit pauses where it would, with the window's time left", async () => {
+    const { report } = await rehearse({
+      runbook: 'rollingMaintenance',
+      input: {
+        cluster: 'prod',
+        agents: { all: true },
+        groupBy: 'zone',
+        batchSize: 2,
+        soakSeconds: 600,
+        window: { notBefore: '2026-12-08T22:00:00+01:00', notAfter: '2026-12-08T22:15:00+01:00', timeZone: 'Europe/Berlin', minRemainingMinutes: 5 },
+        reason: 'kernel upgrade',
+        perAgent: { runbook: 'drainAgent', maxGracePeriodSeconds: 30, reactivate: true },
+      },
+      snapshotDir: snapshot.dir,
+      speed: 60,
+      at: '2026-12-08T22:00:00+01:00',
+      initiator: 'alice',
+      workflowBundlePath: bundle,
+      outDir: path.join(dir, 'reports'),
+    });
+    // Batch 1 (about 35 s), the 10-min soak, then less than the 5-min cutoff is left of the 15-min window.
+    expect(report.outcome).toBe('paused at window end');
+    expect(report.batches!.map((b) => b.status)).toEqual(['done', 'pending', 'pending']);
+    expect(report.mesosCalls).toHaveLength(4);
+    expect(report.windowPauses).toHaveLength(1);
+    const pause = report.windowPauses[0]!;
+    expect(pause.notAfter).toBe('2026-12-08T22:15:00+01:00');
+    expect(pause.t).toBeGreaterThan(600);
+    expect(pause.leftSeconds).toBeGreaterThan(200);
+    expect(pause.leftSeconds).toBeLessThan(300);
+    expect(pause.reason).toMatch(/less than the 5 min cutoff/);
+    expect(report.rewrites).toEqual(expect.arrayContaining([expect.stringMatching(/^window\.notAfter 2026-12-08T22:15:00\+01:00 runs as .* on the rehearsal's clock/)]));
+  }, 60_000);
+
   describe('approvals it would wait for', () => {
     const input = { cluster: 'prod', hostname: 'agent-2.sim.local', reason: 'kernel upgrade', maxGracePeriodSeconds: 5, reactivate: true, requireApproval: true };
     // Four eyes, two approvals, from the policy's approvers: the rehearsal approves as two of them, never as the initiator.

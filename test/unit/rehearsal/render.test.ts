@@ -25,6 +25,7 @@ function report(overrides: Partial<RehearsalReport> = {}): RehearsalReport {
     approvals: [{ workflowId: 'rollingMaintenance/prod/all', what: 'the canary went well: roll the rest', t: 45, required: 1, approvers: ['bob'], outcome: 'approved', by: ['bob'] }],
     operatorWork: [],
     stuck: [],
+    windowPauses: [],
     failures: [],
     mesosCalls: [
       { seq: 1, t: 1, call: 'DRAIN_AGENT', target: 'S1', status: 200, outcome: 'applied', to: 'http://127.0.0.1:1' },
@@ -81,6 +82,14 @@ describe('the rehearsal report, rendered', () => {
     expect(md).toContain('| a3 | 0:16:40 | not back | 8 min 20 s | draining |');
     expect(md).toContain('- Not called: https://health.example.com (the health check before each batch); the rehearsal answered 200 in its place (2 calls).');
     expect(md).toContain('| marathon | 8 | 2–30 s | waits for SIGKILL | 2–30 s |');
+  });
+
+  it('a pause at the window\'s end says why, and what a real run does then', () => {
+    const r = report({ outcome: 'paused at window end', windowPauses: [{ workflowId: 'rollingMaintenance/prod/all', t: 1_272, reason: '3 s left in the window (until 13:46), less than the 5 min cutoff', notAfter: '2026-12-08T22:15:00+01:00', leftSeconds: 168 }] });
+    expect(terminalSummary(r)).toContain(
+      "Paused at 0:21:12: 2 min 48 s left of the window (it ends 2026-12-08T22:15:00+01:00); the run said: 3 s left in the window (until 13:46), less than the 5 min cutoff (on the rehearsal's clock) — a real run waits for the next window (resume); the rehearsal stopped there",
+    );
+    expect(markdownReport(r)).toContain("## Paused at the window's end\n\n- 0:21:12 rollingMaintenance/prod/all: 2 min 48 s left of the window");
   });
 
   it('a run that would fail says so first', () => {
