@@ -242,6 +242,12 @@ export function buildReport(b: BuildReportInput): RehearsalReport {
   const notes: string[] = [];
   for (const r of runs) if (r.missedEvents > 0) notes.push(`${r.workflowId}: ${r.missedEvents} progress event(s) were dropped by the run before the rehearsal read them (a run keeps its last 200)`);
   if (record.timedOut) notes.push('the rehearsal ran out of time: its runs were aborted');
+  if (b.window) {
+    const engine = (t1 - t0 - scaledMs) / 1000;
+    notes.push(
+      `the run judged its window on the rehearsal's clock, where its engine's own time (${round(engine)} s here) runs ${b.speed}× faster too: its window decisions may come up to ${duration(engine * (b.speed - 1))} early against the predicted times; each pause says the time left of the window in real time`,
+    );
+  }
   if (b.workerLog.length) notes.push(`the worker logged ${b.workerLog.length} warning(s) (workerLog)`);
   return {
     format: REPORT_FORMAT,
