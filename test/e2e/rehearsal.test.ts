@@ -198,8 +198,8 @@ describe('rehearsal', () => {
         agents: { all: true },
         groupBy: 'zone',
         batchSize: 2,
-        soakSeconds: 600,
-        window: { notBefore: '2026-12-08T22:00:00+01:00', notAfter: '2026-12-08T22:15:00+01:00', timeZone: 'Europe/Berlin', minRemainingMinutes: 5 },
+        soakSeconds: 300,
+        window: { notBefore: '2026-12-08T22:00:00+01:00', notAfter: '2026-12-08T22:10:00+01:00', timeZone: 'Europe/Berlin', minRemainingMinutes: 5 },
         reason: 'kernel upgrade',
         perAgent: { runbook: 'drainAgent', maxGracePeriodSeconds: 30, reactivate: true },
       },
@@ -210,18 +210,18 @@ describe('rehearsal', () => {
       workflowBundlePath: bundle,
       outDir: path.join(dir, 'reports'),
     });
-    // Batch 1 (about 35 s), the 10-min soak, then less than the 5-min cutoff is left of the 15-min window.
+    // Batch 1 (about 35 s), the 5-min soak, then less than the 5-min cutoff is left of the 10-min window.
     expect(report.outcome).toBe('paused at window end');
     expect(report.batches!.map((b) => b.status)).toEqual(['done', 'pending', 'pending']);
     expect(report.mesosCalls).toHaveLength(4);
     expect(report.windowPauses).toHaveLength(1);
     const pause = report.windowPauses[0]!;
-    expect(pause.notAfter).toBe('2026-12-08T22:15:00+01:00');
-    expect(pause.t).toBeGreaterThan(600);
+    expect(pause.notAfter).toBe('2026-12-08T22:10:00+01:00');
+    expect(pause.t).toBeGreaterThan(300);
     expect(pause.leftSeconds).toBeGreaterThan(200);
     expect(pause.leftSeconds).toBeLessThan(300);
     expect(pause.reason).toMatch(/less than the 5 min cutoff/);
-    expect(report.rewrites).toEqual(expect.arrayContaining([expect.stringMatching(/^window\.notAfter 2026-12-08T22:15:00\+01:00 runs as .* on the rehearsal's clock/)]));
+    expect(report.rewrites).toEqual(expect.arrayContaining([expect.stringMatching(/^window\.notAfter 2026-12-08T22:10:00\+01:00 runs as .* on the rehearsal's clock/)]));
   }, 60_000);
 
   describe('approvals it would wait for', () => {
