@@ -2,6 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { catalog } from '../../src/catalog';
+import { PolicySchema } from '../../src/config';
+import { terminalSummary } from '../../src/rehearsal/render';
 import { rehearse } from '../../src/rehearsal/rehearse';
 import type { RehearsalReport } from '../../src/rehearsal/report';
 import { SNAPSHOT_FILES } from '../../src/rehearsal/snapshot';
@@ -10,21 +12,23 @@ import { bundleInChildProcess } from '../../src/temporal/bundle';
 import { runCli } from '../helpers/cli';
 
 /**
- * `mesos-runbooks snapshot` and `rehearse` as an operator types them (processes of their own), and every runbook
- * of the catalog rehearsed from one snapshot.
+ * `mesos-runbooks snapshot` and `rehearse` as an operator types them (processes of their own), the approvals a
+ * rehearsal answers (automatically, at the terminal), and every runbook of the catalog rehearsed from one snapshot.
  */
-describe('rehearsal: the CLI and the catalog', () => {
+describe('rehearsal: the CLI, approvals and the catalog', () => {
   const SECRET = 'pw-snapshot-77c1e';
   const ENV_SECRET = 'env-value-db-password-31f';
   let prod: SimCluster;
   let dir: string;
   let configFile: string;
+  let bundle: string;
   const env = { ...process.env, PROD_MESOS_SECRET: SECRET };
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'rehearsal-cli-'));
-    // "Production": a cluster whose tasks carry labels, and whose executors carry a command line and an environment
-    // with a secret in it — and a label holding the cluster's own password (what --no-redact must still scrub).
+    // "Production": a cluster whose tasks carry labels, a command line and an environment with a secret in it — and
+    // a label holding the cluster's own password (what --no-redact must still scrub).
+    const bundling = bundleInChildProcess(require.resolve('../../runbooks'));
     const seeded = await startCluster({ agents: 4, tasksPerAgent: 2, seed: 3 });
     const state = parseJson(await (await fetch(`${seeded.leader}/api/v1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"GET_STATE"}' })).text()) as {
       get_state: { get_tasks: { tasks: Record<string, unknown>[] } };
@@ -41,9 +45,11 @@ describe('rehearsal: the CLI and the catalog', () => {
       configFile,
       JSON.stringify({ temporal: { address: '127.0.0.1:1' }, clusters: { prod: { masters: prod.masters, credentials: { kind: 'basic', principal: 'ops', secret: { env: 'PROD_MESOS_SECRET' } } } } }),
     );
+    bundle = await bundling;
   });
   afterAll(async () => {
     await prod?.stop();
+    if (bundle) rmSync(path.dirname(bundle), { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -125,37 +131,75 @@ describe('rehearsal: the CLI and the catalog', () => {
     expect(md).toContain('agent-2.sim.local');
   });
 
+  describe('approvals it would wait for', () => {
+    const input = { cluster: 'prod', hostname: 'agent-2.sim.local', reason: 'kernel upgrade', maxGracePeriodSeconds: 5, reactivate: true, requireApproval: true };
+    // Four eyes, two approvals, from the policy's approvers: the rehearsal approves as two of them, never as the initiator.
+    const policy = PolicySchema.parse({ approvers: ['alice', 'bob', 'carol'], fourEyes: true, requiredApprovals: 2 });
+    const questions: string[] = [];
+    let automatic: RehearsalReport;
+    let declined: RehearsalReport;
+    let impossible: RehearsalReport;
+
+    beforeAll(async () => {
+      const common = { runbook: 'drainAgent', input, snapshotDir: path.join(dir, 'redacted'), speed: 60, initiator: 'alice', workflowBundlePath: bundle, outDir: path.join(dir, 'reports-approvals') };
+      // Three worlds at once: none shares anything with another.
+      [automatic, declined, impossible] = (
+        await Promise.all([
+          rehearse({ ...common, policy }),
+          rehearse({ ...common, policy, prompter: { ask: (q) => (questions.push(q), Promise.resolve('n')) } }),
+          rehearse({ ...common, policy: PolicySchema.parse({ approvers: ['alice', 'bob'], fourEyes: true, requiredApprovals: 2 }) }),
+        ])
+      ).map((x) => x.report);
+    }, 60_000);
+
+    it("answered automatically, as the policy's approvers other than the initiator", () => {
+      expect(automatic.outcome).toBe('done');
+      expect(automatic.approvals).toEqual([expect.objectContaining({ required: 2, approvers: ['alice', 'bob', 'carol'], outcome: 'approved', by: ['bob', 'carol'] })]);
+      expect(automatic.predicted.humanWaits.approvals).toBe(1);
+      expect(automatic.mesosCalls.map((c) => `${c.call} ${c.hostname}`)).toEqual(['DRAIN_AGENT agent-2.sim.local', 'REACTIVATE_AGENT agent-2.sim.local']);
+      expect(terminalSummary(automatic)).toContain('Approvals it waits for: 1');
+    });
+
+    it('--interactive: asked at the terminal; declined, the run is aborted before any change', () => {
+      expect(questions).toEqual([expect.stringMatching(/^drainAgent\/prod\/agent-2\.sim\.local asks for approval: .*Approve\? \[y\/N\] $/)]);
+      expect(declined.approvals).toEqual([expect.objectContaining({ outcome: 'declined', by: [] })]);
+      expect(declined.outcome).toBe('aborted');
+      expect(declined.mesosCalls).toEqual([]);
+    });
+
+    it('a policy no one can satisfy: the rehearsal says the run would wait for ever', () => {
+      expect(impossible.approvals).toEqual([expect.objectContaining({ outcome: 'impossible', note: expect.stringContaining('a real run would wait here for ever') })]);
+      expect(impossible.outcome).toBe('stuck');
+      expect(impossible.mesosCalls).toEqual([]);
+    });
+  });
+
   it('every runbook of the catalog rehearses (its example input)', async () => {
     const snap = path.join(dir, 'redacted');
-    const bundle = await bundleInChildProcess(require.resolve('../../runbooks'));
-    try {
-      const entries = [...catalog().values()];
-      const reports = new Map<string, RehearsalReport>();
-      // Two worlds at a time: each rehearsal has its own simulator, dev server and worker.
-      const queue = [...entries];
-      await Promise.all(
-        [0, 1].map(async () => {
-          for (let e = queue.shift(); e; e = queue.shift()) {
-            const { report } = await rehearse({ runbook: e.name, input: { cluster: 'prod', ...e.example }, snapshotDir: snap, speed: 60, initiator: 'alice', workflowBundlePath: bundle, workMinutes: 5, outDir: path.join(dir, 'reports-catalog'), timeoutMinutes: 2 });
-            reports.set(e.name, report);
-          }
-        }),
-      );
-      const outcomes = Object.fromEntries([...reports].map(([name, r]) => [name, `${r.outcome}${r.failure ? `: ${r.failure.message}` : ''}`]));
-      expect(Object.keys(outcomes).sort()).toEqual(entries.map((e) => e.name).sort());
-      // resizeVolume's example resizes a volume this cluster does not have: the rehearsal says it would fail, and why.
-      expect(outcomes.resizeVolume).toMatch(/^failed: .*pg-data/);
-      for (const [name, r] of reports) {
-        if (name !== 'resizeVolume') expect({ name, outcome: outcomes[name] }).toEqual({ name, outcome: 'done' });
-        expect(r.runs.length).toBeGreaterThan(0);
-        expect(r.predicted.seconds).toBeGreaterThan(0);
-      }
-      // Each changed the copy of the cluster as its runbook does.
-      expect(reports.get('updateWeights')!.mesosCalls.map((c) => c.call)).toEqual(['UPDATE_WEIGHTS']);
-      expect(reports.get('drainAgent')!.mesosCalls.map((c) => c.call)).toEqual(['DRAIN_AGENT', 'REACTIVATE_AGENT']);
-    } finally {
-      rmSync(path.dirname(bundle), { recursive: true, force: true });
+    const entries = [...catalog().values()];
+    const reports = new Map<string, RehearsalReport>();
+    // Two worlds at a time: each rehearsal has its own simulator, dev server and worker.
+    const queue = [...entries];
+    await Promise.all(
+      [0, 1].map(async () => {
+        for (let e = queue.shift(); e; e = queue.shift()) {
+          const { report } = await rehearse({ runbook: e.name, input: { cluster: 'prod', ...e.example }, snapshotDir: snap, speed: 60, initiator: 'alice', workflowBundlePath: bundle, workMinutes: 5, outDir: path.join(dir, 'reports-catalog'), timeoutMinutes: 2 });
+          reports.set(e.name, report);
+        }
+      }),
+    );
+    const outcomes = Object.fromEntries([...reports].map(([name, r]) => [name, `${r.outcome}${r.failure ? `: ${r.failure.message}` : ''}`]));
+    expect(Object.keys(outcomes).sort()).toEqual(entries.map((e) => e.name).sort());
+    // resizeVolume's example resizes a volume this cluster does not have: the rehearsal says it would fail, and why.
+    expect(outcomes.resizeVolume).toMatch(/^failed: .*pg-data/);
+    for (const [name, r] of reports) {
+      if (name !== 'resizeVolume') expect({ name, outcome: outcomes[name] }).toEqual({ name, outcome: 'done' });
+      expect(r.runs.length).toBeGreaterThan(0);
+      expect(r.predicted.seconds).toBeGreaterThan(0);
     }
+    // Each changed the copy of the cluster as its runbook does.
+    expect(reports.get('updateWeights')!.mesosCalls.map((c) => c.call)).toEqual(['UPDATE_WEIGHTS']);
+    expect(reports.get('drainAgent')!.mesosCalls.map((c) => c.call)).toEqual(['DRAIN_AGENT', 'REACTIVATE_AGENT']);
   }, 90_000);
 });
 
