@@ -200,6 +200,6 @@ describe('rehearsal: the CLI, approvals and the catalog', () => {
     // Each changed the copy of the cluster as its runbook does.
     expect(reports.get('updateWeights')!.mesosCalls.map((c) => c.call)).toEqual(['UPDATE_WEIGHTS']);
     expect(reports.get('drainAgent')!.mesosCalls.map((c) => c.call)).toEqual(['DRAIN_AGENT', 'REACTIVATE_AGENT']);
-  }, 90_000);
+  }, 120_000);
 });
 
