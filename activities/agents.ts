@@ -23,7 +23,7 @@ const SHOWN_TASKS = 10;
  * the agent to re-register before it runs the step again; it is never reported as missing.
  */
 export function createAgentActivities({ clusters }: AgentActivityDeps) {
-  const registeredAgent = async (cluster: string, agentId: string): Promise<Agent> => registeredIn(await clusters.master(cluster).getAgents(), cluster, agentId);
+  const registeredAgent = async (cluster: string, agentId: string): Promise<Agent> => registeredIn(await clusters.agents(cluster), cluster, agentId);
 
   return {
     /**
@@ -33,7 +33,7 @@ export function createAgentActivities({ clusters }: AgentActivityDeps) {
      */
     async findAgent(input: FindAgentInput): Promise<FoundAgent> {
       return asActivity(async () => {
-        const found = lookupAgent(await clusters.master(input.cluster).getAgents(), input, input.cluster);
+        const found = lookupAgent(await clusters.agents(input.cluster), input, input.cluster);
         switch (found.kind) {
           case 'found':
             return { kind: 'found', agent: summarizeAgent(found.agent) };
@@ -51,7 +51,7 @@ export function createAgentActivities({ clusters }: AgentActivityDeps) {
      */
     async readAgent(input: AgentRef): Promise<AgentState> {
       return asActivity(async () => {
-        const state = agentState(await clusters.master(input.cluster).getAgents(), input.agentId);
+        const state = agentState(await clusters.agents(input.cluster), input.agentId);
         if (state.recovering) throw recovering(input.agentId, `agent ${input.agentId} is known to the master of cluster '${input.cluster}' from its registry after a failover but has not re-registered with the new leader yet`);
         return state;
       });
@@ -78,7 +78,7 @@ export function createAgentActivities({ clusters }: AgentActivityDeps) {
     async agentDrainStatus(input: AgentRef): Promise<DrainStatus> {
       return asActivity(async () => {
         const master = clusters.master(input.cluster);
-        const [view, tasks] = await Promise.all([master.getAgents(), master.getTasks()]);
+        const [view, tasks] = await Promise.all([clusters.agents(input.cluster), master.getTasks()]);
         const { agent } = agentState(view, input.agentId);
         const remaining = remainingTasks(tasks, input.agentId);
         return {

@@ -42,7 +42,7 @@ export function createFleetActivities({ clusters }: FleetActivityDeps) {
      */
     async rollMachines(input: { cluster: string; selection: AgentSelection; groupBy?: string; field?: string }): Promise<RollMachines> {
       return asActivity(async () => {
-        const view = await clusters.master(input.cluster).getAgents();
+        const view = await clusters.agents(input.cluster);
         const selected = selectAgents(view, input.selection, input.cluster, input.field ?? 'agents');
         if (!selected.ok) throw invalidInput(selected.message);
         const machines = selected.agents.map((a) => {
@@ -61,7 +61,7 @@ export function createFleetActivities({ clusters }: FleetActivityDeps) {
     async rollGatesOf(input: { cluster: string; batches: string[][] } & Omit<GateInput, 'batchAgentIds' | 'downMachines'>): Promise<GateResult[][]> {
       return asActivity(async () => {
         const master = clusters.master(input.cluster);
-        const [view, status] = await Promise.all([master.getAgents(), input.maxOtherDraining !== undefined ? master.getMaintenanceStatus() : undefined]);
+        const [view, status] = await Promise.all([clusters.agents(input.cluster), input.maxOtherDraining !== undefined ? master.getMaintenanceStatus() : undefined]);
         const { batches, cluster: _cluster, ...rest } = input;
         const downMachines = status?.status.down_machines ?? [];
         return batches.map((batchAgentIds) => evaluateGates(view, { ...rest, batchAgentIds, downMachines }));

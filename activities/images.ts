@@ -28,7 +28,7 @@ export function createImageActivities({ clusters }: ImageActivityDeps) {
      */
     async selectAgents(input: { cluster: string; selection: AgentSelection; field?: string }): Promise<SelectedAgents> {
       return asActivity(async () => {
-        const result = selectAgents(await clusters.master(input.cluster).getAgents(), input.selection, input.cluster, input.field);
+        const result = selectAgents(await clusters.agents(input.cluster), input.selection, input.cluster, input.field);
         if (!result.ok) throw invalidInput(result.message);
         return { agents: result.agents.map(summarizeAgent), excluded: result.excluded };
       });
@@ -43,7 +43,7 @@ export function createImageActivities({ clusters }: ImageActivityDeps) {
     async pruneImages(input: { cluster: string; agentId: string; excludedImages: string[] }): Promise<StepOutcome> {
       return asActivity(async () => {
         const master = clusters.master(input.cluster);
-        const entry = (await master.getAgents()).agents.find((a) => a.agent_info.id?.value === input.agentId);
+        const entry = (await clusters.agents(input.cluster)).agents.find((a) => a.agent_info.id?.value === input.agentId);
         if (!entry) throw runbookFailure('AGENT_GONE', `agent ${input.agentId} is no longer registered in cluster '${input.cluster}'`);
         let agent;
         try {

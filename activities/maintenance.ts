@@ -64,7 +64,7 @@ export function createMaintenanceActivities({ clusters, policy, timeScale }: Mai
     /** The registered agent on a machine (hostname and ip), if any: how a runbook finds an agent that came back. */
     async agentOnMachine(input: { cluster: string; machine: MachineRef }): Promise<AgentSummary | undefined> {
       return asActivity(async () => {
-        const { agents } = await clusters.master(input.cluster).getAgents();
+        const { agents } = await clusters.agents(input.cluster);
         const found = agents.find((a) => runsOn(a, input.machine));
         return found ? summarizeAgent(found) : undefined;
       });

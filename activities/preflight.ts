@@ -276,7 +276,7 @@ export function createPreflightActivities({ clusters }: PreflightActivityDeps) {
     const request = withDefaultPrincipal(input.request ?? {}, principal);
     const [version, agents, quota, weights, roles, flags, tasks] = await Promise.all([
       needs.has('version') ? master.getVersion() : undefined,
-      master.getAgents(),
+      clusters.agents(input.cluster),
       needs.has('quota') ? master.getQuota() : undefined,
       needs.has('weights') ? master.getWeights() : undefined,
       needs.has('roles') ? master.getRoles() : undefined,

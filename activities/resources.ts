@@ -31,7 +31,7 @@ export interface AgentResourceRef {
 export function createResourceActivities({ clusters }: ResourceActivityDeps) {
   async function read(cluster: string, agentId: string): Promise<AgentResources> {
     const master = clusters.master(cluster);
-    const [view, operations] = await Promise.all([master.getAgents(), master.getOperations()]);
+    const [view, operations] = await Promise.all([clusters.agents(cluster), master.getOperations()]);
     return agentResources(registeredIn(view, cluster, agentId), operations);
   }
 

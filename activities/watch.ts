@@ -88,7 +88,7 @@ export function createWatchActivities({ clusters, temporal }: WatchActivityDeps)
   const reader = (cluster: string): ClusterReaders => {
     let r = readers.get(cluster);
     if (!r) {
-      r = clusterReaders(() => clusters.master(cluster));
+      r = clusterReaders(() => clusters.master(cluster), () => clusters.agents(cluster));
       readers.set(cluster, r);
     }
     return r;
@@ -198,16 +198,18 @@ interface WatchDeps {
  * of that kind that starts after they asked.
  */
 interface ClusterReaders {
-  agents: CoalescingReader<GetAgents>;
-  operations: CoalescingReader<NonNullable<ClusterReads['operations']>>;
-  quota: CoalescingReader<NonNullable<ClusterReads['quota']>>;
-  weights: CoalescingReader<NonNullable<ClusterReads['weights']>>;
-  maintenance: CoalescingReader<NonNullable<ClusterReads['maintenance']>>;
+  agents: Reader<GetAgents>;
+  operations: Reader<NonNullable<ClusterReads['operations']>>;
+  quota: Reader<NonNullable<ClusterReads['quota']>>;
+  weights: Reader<NonNullable<ClusterReads['weights']>>;
+  maintenance: Reader<NonNullable<ClusterReads['maintenance']>>;
 }
 
-function clusterReaders(master: () => MasterClient): ClusterReaders {
+type Reader<T> = Pick<CoalescingReader<T>, 'read'>;
+
+function clusterReaders(master: () => MasterClient, agents: () => Promise<GetAgents>): ClusterReaders {
   return {
-    agents: new CoalescingReader(() => master().getAgents()),
+    agents: { read: agents }, // the registry's: shared with the runs' own reads
     operations: new CoalescingReader(() => master().getOperations()),
     quota: new CoalescingReader(() => master().getQuota()),
     weights: new CoalescingReader(() => master().getWeights()),
@@ -352,7 +354,7 @@ class ClusterWatch {
     });
     const kinds = new Set<ReadKind>(due.flatMap((w) => readsOf(w.condition)));
     const failed = new Set<ReadKind>();
-    const read = async <T>(kind: ReadKind, r: CoalescingReader<T>): Promise<T | undefined> => {
+    const read = async <T>(kind: ReadKind, r: Reader<T>): Promise<T | undefined> => {
       if (!kinds.has(kind)) return undefined;
       try {
         return await r.read();

@@ -85,6 +85,13 @@ function memoryOf(pid: number): { rss: number; hwm: number } {
   return { rss: field('VmRSS'), hwm: field('VmHWM') };
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 1/100 s). */
+function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14 and 15 of the line)
+}
+
 /** The ideal makespan: batches in order, a batch starts when it fits whole under `max`, machines take `durations`. */
 export function idealMakespan(batches: number[][], max: number): number {
   const running: number[] = []; // end times
@@ -116,6 +123,8 @@ interface SizeResult {
   idleRssKb: number;
   requestsPer5s: { type: string; median: number; max: number }[];
   outcome: string;
+  /** CPU seconds used during the roll: the dev server, the worker, this process (the simulator, the proxy, the bench). */
+  cpu: { server: number; worker: number; sim: number };
 }
 
 async function runSize(agents: number): Promise<SizeResult> {
@@ -154,6 +163,7 @@ async function runSize(agents: number): Promise<SizeResult> {
     timers.push(setInterval(() => (peakRssKb = Math.max(peakRssKb, memoryOf(worker!.pid!).rss)), 500));
 
     const auditMark = sim.audit().length;
+    const cpuAtStart = { server: cpuSecondsOf(server.pid), worker: cpuSecondsOf(worker.pid!), sim: cpuSecondsOf(process.pid) };
     const started = Date.now();
     const run = await runbooks.start(
       'rollingMaintenance',
@@ -175,6 +185,8 @@ async function runSize(agents: number): Promise<SizeResult> {
     }
     const result = (await done) as { done: number; failed: number; skipped: number; quarantined: number };
     const wallMs = Date.now() - started;
+    const cpu = { server: cpuSecondsOf(server.pid) - cpuAtStart.server, worker: cpuSecondsOf(worker.pid!) - cpuAtStart.worker, sim: cpuSecondsOf(process.pid) - cpuAtStart.sim };
+    say(`  CPU during the roll: dev server ${cpu.server.toFixed(1)} s, worker ${cpu.worker.toFixed(1)} s, simulator + bench ${cpu.sim.toFixed(1)} s (${os.cpus().length} cores x ${sec(wallMs)})`);
     peakRssKb = Math.max(peakRssKb, memoryOf(worker.pid!).hwm);
     for (const t of timers) clearInterval(t);
     const outcome = `${result.done} done, ${result.failed} failed, ${result.skipped} skipped, ${result.quarantined} quarantined`;
@@ -244,6 +256,7 @@ async function runSize(agents: number): Promise<SizeResult> {
       idleRssKb,
       requestsPer5s,
       outcome,
+      cpu,
     };
   } finally {
     for (const t of timers) clearInterval(t);
@@ -300,6 +313,7 @@ async function main(): Promise<void> {
     `(SQLite) and the worker (\`mesos-runbooks worker\`, its own process, \`temporal.worker.maxCachedWorkflows: ${CACHE}\`) on the`,
     'same 2 cores as the simulator. The ideal critical path runs the same batches under the same rule with each machine',
     'out exactly as long as Mesos took to drain it.',
+    `Load average (1 min) when the bench ended: ${os.loadavg()[0]!.toFixed(1)} (other work on the machine shows here and in the CPU row).`,
     '',
     `| | ${results.map((r) => `${r.agents} agents`).join(' | ')} | target |`,
     `|---|${results.map(() => '---|').join('')}---|`,
@@ -307,6 +321,7 @@ async function main(): Promise<void> {
     `| wall time of the roll | ${results.map((r) => sec(r.wallMs)).join(' | ')} | |`,
     `| ideal critical path | ${results.map((r) => sec(r.idealMs)).join(' | ')} | |`,
     `| ratio | ${results.map((r) => `${(r.wallMs / r.idealMs).toFixed(2)}× (${verdict(r.wallMs / r.idealMs <= 1.2)})`).join(' | ')} | ≤ 1.2× |`,
+    `| CPU during the roll: dev server / worker / simulator + bench | ${results.map((r) => `${r.cpu.server.toFixed(0)} / ${r.cpu.worker.toFixed(0)} / ${r.cpu.sim.toFixed(0)} s (of ${((os.cpus().length * r.wallMs) / 1000).toFixed(0)})`).join(' | ')} | |`,
     `| one drain in Mesos (median) | ${results.map((r) => sec(r.drainMedianMs)).join(' | ')} | |`,
     `| per machine: child start → DRAIN_AGENT (median) | ${results.map((r) => sec(r.beforeDrainMs)).join(' | ')} | |`,
     `| per machine: DRAINED → REACTIVATE_AGENT | ${results.map((r) => sec(r.drainedToReactivateMs)).join(' | ')} | |`,

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterConfig, Config } from './config';
 import { resolveSecret } from './config';
-import { MasterClient, type MesosCallObserver, type MesosClientOptions } from './mesos';
+import { CoalescingReader } from './convergence/sharing';
+import { MasterClient, type GetAgents, type MesosCallObserver, type MesosClientOptions } from './mesos';
 
 /**
  * The configured clusters, each with one lazily built {@link MasterClient} (one connection pool and one remembered
@@ -11,6 +12,7 @@ import { MasterClient, type MesosCallObserver, type MesosClientOptions } from '.
  */
 export class ClusterRegistry {
   private readonly clients = new Map<string, MasterClient>();
+  private readonly agentReads = new Map<string, CoalescingReader<GetAgents>>();
 
   constructor(
     private readonly clusters: Record<string, ClusterConfig>,
@@ -49,6 +51,21 @@ export class ClusterRegistry {
   }
 
   /**
+   * GET_AGENTS of `cluster`, shared by every activity of the worker: a caller joins the read in flight only if it
+   * has not started yet, else the next, so each answer was read after its caller asked (a run sees its own writes),
+   * and fifty runs checking their agents at once cost a few reads and decodes instead of fifty.
+   */
+  agents(cluster: string): Promise<GetAgents> {
+    let reader = this.agentReads.get(cluster);
+    if (!reader) {
+      const master = this.master(cluster);
+      reader = new CoalescingReader(() => master.getAgents());
+      this.agentReads.set(cluster, reader);
+    }
+    return reader.read();
+  }
+
+  /**
    * The principal the cluster's configured credentials authenticate as (basic credentials), for the reservations and
    * volumes runbooks make (Mesos requires them to match the authenticated principal). Undefined without credentials
    * or with a bearer token (its principal is the token's, not known here). Never the secret. Throws like
@@ -63,6 +80,7 @@ export class ClusterRegistry {
   async close(): Promise<void> {
     await Promise.all([...this.clients.values()].map((c) => c.close()));
     this.clients.clear();
+    this.agentReads.clear();
   }
 }
 
