@@ -5,6 +5,7 @@ import { createActivities } from '../activities';
 import { ClusterRegistry } from './clusters';
 import { loadConfig, type Config } from './config';
 import type { Client } from '@temporalio/client';
+import type { MesosCallObserver } from './mesos';
 import { Observability } from './observability';
 import { bundleInChildProcess } from './temporal/bundle';
 import { dataConverterFor } from './temporal/codec';
@@ -25,8 +26,12 @@ export interface WorkerOptions {
    * keep webpack's heap: a worker process of its own (`mesos-runbooks worker`) does.
    */
   bundleApart?: boolean;
+  /** A workflow bundle built already (bundleInChildProcess), kept by its owner: many rehearsals share one. */
+  workflowBundlePath?: string;
   /** A rehearsal's speed: the runs' own timers (deadlines, work durations, soaks) go this much faster (default 1). */
   timeScale?: number;
+  /** Told of every Mesos call the activities make, besides the observability (a rehearsal records them). */
+  mesosObserver?: MesosCallObserver;
   /**
    * Logs, metrics and traces (src/observability). Default: built from `config.observability` when the worker makes
    * its own connection (a process of its own); none when a connection is given (tests).
@@ -57,7 +62,7 @@ export async function createRunbookWorker(options: WorkerOptions): Promise<Runbo
   let ownClient: Client | undefined;
   let worker: Worker;
   let client: Client;
-  const clusters = ClusterRegistry.fromConfig(config, process.env, (cluster) => observability?.mesosObserver(cluster));
+  const clusters = ClusterRegistry.fromConfig(config, process.env, (cluster) => bothObservers(observability?.mesosObserver(cluster), options.mesosObserver));
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
   try {
     ownConnection = options.connection ? undefined : await connectWorker(config.temporal);
@@ -67,7 +72,7 @@ export async function createRunbookWorker(options: WorkerOptions): Promise<Runbo
     client = options.client ?? ownClient!;
     const workflowsPath = options.workflowsPath ?? require.resolve('../runbooks');
     const observed = observability?.workerOptions();
-    const bundle = options.bundleApart ? await bundleInChildProcess(workflowsPath, observed?.interceptors?.workflowModules) : undefined;
+    const bundle = options.workflowBundlePath ?? (options.bundleApart ? await bundleInChildProcess(workflowsPath, observed?.interceptors?.workflowModules) : undefined);
     const workflows = bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath };
     worker = await Worker.create({
       connection,
@@ -86,7 +91,7 @@ export async function createRunbookWorker(options: WorkerOptions): Promise<Runbo
       // With a bundle its interceptor modules are in it; the SDK would warn that it ignores them here.
       ...(bundle && observed?.interceptors ? { ...observed, interceptors: { ...observed.interceptors, workflowModules: [] } } : observed),
     });
-    if (bundle) rmSync(path.dirname(bundle), { recursive: true, force: true }); // read by Worker.create
+    if (bundle && !options.workflowBundlePath) rmSync(path.dirname(bundle), { recursive: true, force: true }); // read by Worker.create
   } catch (err) {
     // Nothing this call opened may keep the process alive (e.g. the metrics server when the server is unreachable).
     await ownClient?.connection.close();
@@ -113,6 +118,14 @@ export async function createRunbookWorker(options: WorkerOptions): Promise<Runbo
       if (worker.getState() === 'RUNNING' || worker.getState() === 'INITIALIZED') worker.shutdown();
       await running;
     },
+  };
+}
+
+function bothObservers(a?: MesosCallObserver, b?: MesosCallObserver): MesosCallObserver | undefined {
+  if (!a || !b) return a ?? b;
+  return (event) => {
+    a(event);
+    b(event);
   };
 }
 

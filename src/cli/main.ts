@@ -20,6 +20,7 @@ import { jsonOption, printJson, type CliContext } from './context';
 import { freezeCommands, historyCommand, listCommand } from './runs';
 import { schedulesCommand } from './schedules';
 import { chatopsCommand } from './chatops';
+import { rehearseCommand, snapshotCommand } from './rehearse';
 
 /** Exit codes (README "Our CLI"). */
 export const EXIT = { ok: 0, failed: 1, refused: 2, notReady: 3 } as const;
@@ -284,6 +285,8 @@ cluster. The run's id is <runbook>/<cluster>/<agent id or hostname>: use it (or 
   for (const command of freezeCommands(ctx)) cli.addCommand(command);
   cli.addCommand(schedulesCommand(ctx));
   cli.addCommand(chatopsCommand(ctx));
+  cli.addCommand(snapshotCommand(ctx));
+  cli.addCommand(rehearseCommand(ctx));
 
   cli.addCommand(codecServerCommand(() => cli.opts().config));
   cli.addCommand(demoCommand());

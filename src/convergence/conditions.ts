@@ -277,7 +277,8 @@ export const conditionKinds = {
     reads: ['agents', 'maintenance'],
     evaluate: (c, view, reads) => {
       const gates = evaluateGates(view, { ...c, downMachines: reads.maintenance?.status.down_machines ?? [] });
-      return { met: gates.every((g) => g.open), observation: { registered: true, gates } };
+      const closed = gates.filter((g) => !g.open).map((g) => `${g.name} closed: ${g.reason ?? 'closed'}`);
+      return { met: closed.length === 0, observation: { registered: true, gates, detail: closed.length ? closed.join('; ') : 'every gate open' } };
     },
     concerns: (c) => ({ agentIds: [...c.batchAgentIds] }),
   }),

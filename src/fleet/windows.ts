@@ -14,8 +14,11 @@ export interface RollWindow {
 
 export type WindowDecision = { kind: 'go' } | { kind: 'wait'; untilMs: number; reason: string } | { kind: 'pause'; reason: string };
 
-/** `now` and durations in ms. `expectedBatchMs`: the batch's expected duration (undefined before any machine finished). */
-export function windowDecision(window: RollWindow | undefined, now: number, expectedBatchMs?: number): WindowDecision {
+/**
+ * `now` and durations in ms. `expectedBatchMs`: the batch's expected duration (undefined before any machine finished).
+ * `scaled`: the run's clock for its own durations (a rehearsal's speed divides the cutoff; identity in production).
+ */
+export function windowDecision(window: RollWindow | undefined, now: number, expectedBatchMs?: number, scaled: (ms: number) => number = (ms) => ms): WindowDecision {
   if (!window) return { kind: 'go' };
   const shown = (iso: string) => shownIn(iso, window.timeZone);
   if (window.notBefore && now < Date.parse(window.notBefore)) {
@@ -26,7 +29,7 @@ export function windowDecision(window: RollWindow | undefined, now: number, expe
   if (now >= end) return { kind: 'pause', reason: `the window ended at ${shown(window.notAfter)}` };
   const left = end - now;
   const leftShown = Math.floor(left / 1000); // never rounded up to the cutoff it is below
-  const cutoff = (window.minRemainingMinutes ?? 0) * 60_000;
+  const cutoff = window.minRemainingMinutes ? scaled(window.minRemainingMinutes * 60_000) : 0;
   if (left < cutoff) return { kind: 'pause', reason: `${duration(leftShown)} left in the window (until ${shown(window.notAfter)}), less than the ${window.minRemainingMinutes} min cutoff` };
   if (expectedBatchMs !== undefined && left < expectedBatchMs) {
     return { kind: 'pause', reason: `the next batch is expected to take ${duration(expectedBatchMs / 1000)}, but only ${duration(leftShown)} are left in the window (until ${shown(window.notAfter)})` };

@@ -17,6 +17,8 @@ export interface AuditEntry {
   /** HTTP status answered; for `applied-response-lost` the status the call produced; 0 when cut before any answer. */
   status: number;
   outcome: 'applied' | 'rejected' | 'applied-response-lost';
+  /** Mesos's text of an error answer (e.g. `Unknown agent`), when the call was refused with one. */
+  answer?: string;
 }
 
 /** Master calls that change state. */
@@ -67,6 +69,7 @@ export class AuditLog {
   record(entry: Omit<AuditEntry, 'seq' | 'at'>): AuditEntry {
     const e: AuditEntry = { seq: this.entries.length + 1, at: new Date().toISOString(), ...entry };
     if (e.target === undefined) delete e.target;
+    if (e.answer === undefined) delete e.answer;
     this.entries.push(e);
     this.onRecord?.(e);
     return e;

@@ -20,6 +20,27 @@ export const SimOptionsSchema = z
     credentials: z.array(z.object({ principal: z.string().min(1), secret: z.string() })).optional(),
     state: z.unknown().optional(),
     maintenanceSchedule: z.unknown().optional(),
+    /**
+     * Rehearsal, with `state`: saved GET_MAINTENANCE_STATUS (its DOWN machines), GET_QUOTA, GET_WEIGHTS, GET_FLAGS
+     * (served as saved; `roles` is the whitelist) and GET_VERSION (served as saved) responses.
+     */
+    maintenanceStatus: z.unknown().optional(),
+    quota: z.unknown().optional(),
+    weights: z.unknown().optional(),
+    flags: z.unknown().optional(),
+    version: z.unknown().optional(),
+    /**
+     * How long a task takes to stop after SIGTERM, simulated seconds, per framework (by name or id), else `default`:
+     * a number, or "grace" (it ignores SIGTERM and is killed at the end of its kill grace period). Unset: a seeded
+     * draw from 0.2 to 4 s per task.
+     */
+    taskExitSeconds: z
+      .object({
+        default: z.union([z.number().min(0), z.literal('grace')]).optional(),
+        frameworks: z.record(z.string(), z.union([z.number().min(0), z.literal('grace')])).default({}),
+      })
+      .strict()
+      .optional(),
     /** Agents that get their own listening socket at start; the others open on demand (`openAgent`). */
     agentListenLimit: z.number().int().min(0).default(256),
     /** Simulated seconds before a machine's agent returns after STOP_MAINTENANCE. */

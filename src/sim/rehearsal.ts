@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { I64 } from './json';
 import type { Cluster } from './model/cluster';
 import { AGENT_CAPABILITIES } from './model/lifecycle';
-import { updateSchedule } from './model/maintenance';
+import { machineKey, updateSchedule } from './model/maintenance';
 import { upgradeResource, type Resource } from './model/resources';
 import type { Agent, Framework, Task, TaskState, TaskStatusRecord } from './model/types';
 import { MASTER_SUBMESSAGES } from './proto/messages';
@@ -157,11 +157,94 @@ function zodProblems(err: z.ZodError, prefix: string): string[] {
   return err.issues.map((i) => `${[prefix, ...i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))].join('.').replace(/\.\[/g, '[')}: ${i.message}`);
 }
 
+/** The other saved responses of a snapshot (each the whole `{type, <call>}` envelope or just its payload). */
+export interface RehearsalExtras {
+  /** GET_MAINTENANCE_STATUS: its DOWN machines are DOWN in the model (they must be in the schedule). */
+  maintenanceStatus?: unknown;
+  /** GET_QUOTA: `status.configs` (or, from a master before 1.10, `status.infos`' guarantees). */
+  quota?: unknown;
+  /** GET_WEIGHTS: `weight_infos`. */
+  weights?: unknown;
+  /** GET_FLAGS: its `roles` flag, when set, is the roles whitelist. */
+  flags?: unknown;
+}
+
+const ScalarMapJson = z.record(z.string(), z.looseObject({ value: z.number() }));
+const QuotaJson = z.looseObject({
+  status: z
+    .looseObject({
+      configs: z.array(z.looseObject({ role: z.string(), guarantees: ScalarMapJson.optional(), limits: ScalarMapJson.optional() })).optional(),
+      infos: z.array(z.looseObject({ role: z.string().optional(), guarantee: z.array(z.looseObject({ name: z.string(), scalar: z.looseObject({ value: z.number() }).optional() })).optional() })).optional(),
+    })
+    .optional(),
+});
+const WeightsJson = z.looseObject({ weight_infos: z.array(z.looseObject({ role: z.string().optional(), weight: z.number() })).optional() });
+const MachineIdJson = z.looseObject({ hostname: z.string().optional(), ip: z.string().optional() });
+const StatusJson = z.looseObject({ status: z.looseObject({ down_machines: z.array(MachineIdJson).optional() }).optional() });
+const FlagsJson = z.looseObject({ flags: z.array(z.looseObject({ name: z.string(), value: z.string().optional() })).optional() });
+
+/** The payload of a saved response: `{type, <field>: payload}` or the payload itself; undefined when unset. */
+export function savedPayload(saved: unknown, field: string): unknown {
+  if (saved === undefined || saved === null || typeof saved !== 'object') return undefined;
+  return field in saved ? (saved as Record<string, unknown>)[field] : saved;
+}
+
+function payloadOf(saved: unknown, field: string): { payload: unknown; prefix: string } {
+  return { payload: savedPayload(saved, field), prefix: field };
+}
+
+function loadExtras(cluster: Cluster, extras: RehearsalExtras, problems: string[]): void {
+  if (extras.quota !== undefined) {
+    const { payload, prefix } = payloadOf(extras.quota, 'get_quota');
+    const parsed = QuotaJson.safeParse(payload);
+    if (!parsed.success) problems.push(...zodProblems(parsed.error, prefix));
+    else {
+      const values = (m: z.infer<typeof ScalarMapJson> | undefined) => Object.fromEntries(Object.entries(m ?? {}).map(([k, v]) => [k, v.value]));
+      const configs = parsed.data.status?.configs;
+      if (configs) for (const c of configs) cluster.quotas.set(c.role, { guarantees: values(c.guarantees), limits: values(c.limits) });
+      else {
+        for (const info of parsed.data.status?.infos ?? []) {
+          if (!info.role) continue;
+          cluster.quotas.set(info.role, { guarantees: Object.fromEntries((info.guarantee ?? []).filter((g) => g.scalar).map((g) => [g.name, g.scalar!.value])), limits: {} });
+        }
+      }
+    }
+  }
+  if (extras.weights !== undefined) {
+    const { payload, prefix } = payloadOf(extras.weights, 'get_weights');
+    const parsed = WeightsJson.safeParse(payload);
+    if (!parsed.success) problems.push(...zodProblems(parsed.error, prefix));
+    else for (const w of parsed.data.weight_infos ?? []) if (w.role) cluster.weights.set(w.role, w.weight);
+  }
+  if (extras.flags !== undefined) {
+    const { payload, prefix } = payloadOf(extras.flags, 'get_flags');
+    const parsed = FlagsJson.safeParse(payload);
+    if (!parsed.success) problems.push(...zodProblems(parsed.error, prefix));
+    else {
+      const roles = parsed.data.flags?.find((f) => f.name === 'roles')?.value;
+      if (roles) cluster.rolesWhitelist = roles.split(',').map((r) => r.trim()).filter(Boolean);
+    }
+  }
+  if (extras.maintenanceStatus !== undefined) {
+    const { payload, prefix } = payloadOf(extras.maintenanceStatus, 'get_maintenance_status');
+    const parsed = StatusJson.safeParse(payload);
+    if (!parsed.success) problems.push(...zodProblems(parsed.error, prefix));
+    else {
+      (parsed.data.status?.down_machines ?? []).forEach((m, i) => {
+        const record = cluster.maintenance.machines.get(machineKey(m));
+        if (!record) problems.push(`${prefix}.status.down_machines[${i}]: machine ${m.hostname ?? ''}/${m.ip ?? ''} is DOWN but not in the maintenance schedule`);
+        else record.mode = 'DOWN';
+      });
+    }
+  }
+}
+
 /**
- * Loads a GET_STATE response (the whole `{type, get_state}` or just `get_state`) into an empty model.
+ * Loads a GET_STATE response (the whole `{type, get_state}` or just `get_state`) into an empty model, with the saved
+ * maintenance schedule and, from a snapshot, the other saved responses ({@link RehearsalExtras}).
  * @throws RehearsalError listing every malformed field with its path.
  */
-export function loadRehearsal(cluster: Cluster, input: unknown, schedule?: unknown): RehearsalReport {
+export function loadRehearsal(cluster: Cluster, input: unknown, schedule?: unknown, more: RehearsalExtras = {}): RehearsalReport {
   const root = input as Record<string, unknown> | null;
   const stateRaw = root && typeof root === 'object' && 'get_state' in root ? root.get_state : root;
   const prefix = root && typeof root === 'object' && 'get_state' in root ? 'get_state' : '';
@@ -261,7 +344,7 @@ export function loadRehearsal(cluster: Cluster, input: unknown, schedule?: unkno
         }),
       ),
       resources: resources(tj.resources, `${path}.resources`, problems),
-      stopAfterTermMs: Math.round(cluster.rng.between(200, 4000)),
+      stopAfterTermMs: cluster.taskExitMs(tj.framework_id.value),
       command: '',
       acknowledged: kind === 'completed',
     };
@@ -313,6 +396,7 @@ export function loadRehearsal(cluster: Cluster, input: unknown, schedule?: unkno
       problems.push(`get_maintenance_schedule.schedule: ${(err as Error).message}`);
     }
   }
+  loadExtras(cluster, more, problems);
   if (problems.length > 0) throw new RehearsalError(problems);
   cluster.touch();
   return { agents: cluster.agents.size, frameworks: cluster.frameworks.size, tasks: cluster.tasks.size, warnings: [...warnings].sort() };

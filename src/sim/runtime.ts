@@ -28,7 +28,7 @@ import { seedCluster } from './model/seed';
 import { recoverAfterFailover } from './model/lifecycle';
 import { isTerminal, type Agent } from './model/types';
 import { Rng } from './random';
-import { loadRehearsal, type RehearsalReport } from './rehearsal';
+import { loadRehearsal, savedPayload, type RehearsalReport } from './rehearsal';
 import { SimOptionsSchema, type ResolvedSimOptions, type SimOptions } from './options';
 import { scalarSum } from './model/resources';
 import { agentJson, allocatedResources, frameworkInfoView, taskJson } from './model/views';
@@ -104,7 +104,16 @@ export class SimRuntime {
 
   private async init(): Promise<void> {
     const o = this.options;
-    if (o.state !== undefined) this.rehearsal = loadRehearsal(this.model, o.state, o.maintenanceSchedule);
+    if (o.taskExitSeconds) {
+      const ms = (v: number | 'grace') => (v === 'grace' ? Infinity : v * 1000);
+      this.model.taskExit = {
+        ...(o.taskExitSeconds.default !== undefined ? { default: ms(o.taskExitSeconds.default) } : {}),
+        frameworks: Object.fromEntries(Object.entries(o.taskExitSeconds.frameworks).map(([k, v]) => [k, ms(v)])),
+      };
+    }
+    if (o.state !== undefined) {
+      this.rehearsal = loadRehearsal(this.model, o.state, o.maintenanceSchedule, { maintenanceStatus: o.maintenanceStatus, quota: o.quota, weights: o.weights, flags: o.flags });
+    }
     else seedCluster(this.model, { agents: o.agents, tasksPerAgent: o.tasksPerAgent, frameworks: o.frameworks, mountDisksMb: o.mountDisksMb });
     if (!o.relaunchTasks) for (const f of this.model.frameworks.values()) f.relaunches = false;
     const masterLog = join(this.workDir, 'master.log');
@@ -312,6 +321,8 @@ export class SimRuntime {
   /** GET_FLAGS of a master (every value a string). */
   masterFlags(node: MasterNode): { name: string; value: string }[] {
     const o = this.options;
+    const saved = savedPayload(o.flags, 'get_flags') as { flags?: { name: string; value?: string }[] } | undefined;
+    if (saved?.flags) return saved.flags.map((f) => ({ name: f.name, value: f.value ?? '' }));
     const flags: Record<string, string> = {
       agent_ping_timeout: '15secs',
       agent_reregister_timeout: '10mins',
@@ -469,3 +480,4 @@ function ipToUint32(ip: string): number {
   const [a = 0, b = 0, c = 0, d = 0] = ip.split('.').map(Number);
   return (a + (b << 8) + (c << 16) + d * 2 ** 24) >>> 0;
 }
+

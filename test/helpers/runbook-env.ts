@@ -40,6 +40,10 @@ export interface RunbookEnvOptions {
    * reference, an environment variable of this process), as a production cluster is.
    */
   credentials?: { principal: string; secret: string };
+  /** The worker's time scale: the runs' own timers (soaks, deadlines) go this much faster (default 1). */
+  workerTimeScale?: number;
+  /** A workflow bundle built already (bundleInChildProcess). */
+  workflowBundlePath?: string;
 }
 
 export async function runbookEnv(simOptions: SimOptions, options: RunbookEnvOptions = {}): Promise<RunbookEnv> {
@@ -78,7 +82,15 @@ export async function runbookEnv(simOptions: SimOptions, options: RunbookEnvOpti
     },
   };
   if (options.startWorker !== false) {
-    env.worker = await createRunbookWorker({ config, connection, taskQueue, client, workflowsPath: options.workflowsPath });
+    env.worker = await createRunbookWorker({
+      config,
+      connection,
+      taskQueue,
+      client,
+      workflowsPath: options.workflowsPath,
+      ...(options.workerTimeScale ? { timeScale: options.workerTimeScale } : {}),
+      ...(options.workflowBundlePath ? { workflowBundlePath: options.workflowBundlePath } : {}),
+    });
     void env.worker.run();
   }
   return env;

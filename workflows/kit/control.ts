@@ -268,7 +268,7 @@ export class RunControl {
   /** True when the run has a window and fewer than `minRemainingMinutes` are left of it. */
   private windowClosed(): boolean {
     const w = this.window;
-    return w?.notAfter !== undefined && Date.now() >= w.notAfter - w.minRemainingMs;
+    return w?.notAfter !== undefined && Date.now() >= w.notAfter - (w.minRemainingMs > 0 ? this.scaled(w.minRemainingMs) : 0);
   }
 
   /** Paused at the window's end: until `resume` (a schedule's next firing sends the next window's `notAfter`) or abort. */

@@ -433,7 +433,7 @@ class Roll {
     // The window.
     const expected = expectedBatchMs(facts.finishedMs, next.hostnames.length, concurrency(ctx));
     const window = this.window();
-    const decision = windowDecision(window, Date.now(), expected);
+    const decision = windowDecision(window, Date.now(), expected, (ms) => ctx.control.scaled(ms));
     if (decision.kind === 'wait') {
       ctx.progress.waitStarted('operator', `the window: ${decision.reason}`, new Date(decision.untilMs).toISOString());
       await this.waitForChange(decision.untilMs - Date.now());

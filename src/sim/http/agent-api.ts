@@ -78,7 +78,7 @@ export async function handleAgentApi(rt: SimRuntime, node: AgentNode, req: Incom
     sendBody(req, res, reply.status, 'json' in reply ? (reply.json ?? '') : '', 'application/json');
   } catch (err) {
     if (isApiError(err)) {
-      audit(err.status, 'rejected');
+      audit(err.status, 'rejected', err.message);
       return sendError(req, res, err.status, err.message);
     }
     audit(500, 'rejected');

@@ -10,12 +10,12 @@ import { authenticate } from './auth';
 import { sendError } from './respond';
 
 /** Records one call's outcome in the audit log; reads are not audited. */
-export type Audit = (status: number, outcome: 'applied' | 'rejected' | 'applied-response-lost') => void;
+export type Audit = (status: number, outcome: 'applied' | 'rejected' | 'applied-response-lost', answer?: string) => void;
 
 /** The audit of `call` as served by the node at `url` (master or agent). */
 export function auditCall(rt: SimRuntime, url: string, call: { type: string; raw: Record<string, unknown> | undefined }, mutating: boolean): Audit {
-  return (status, outcome) => {
-    if (mutating) rt.audit.record({ master: url, call: call.type, target: callTarget(call.raw, call.type), status, outcome });
+  return (status, outcome, answer) => {
+    if (mutating) rt.audit.record({ master: url, call: call.type, target: callTarget(call.raw, call.type), status, outcome, ...(answer ? { answer } : {}) });
   };
 }
 
@@ -36,7 +36,7 @@ export async function admitCall(
 ): Promise<FaultDecision | undefined> {
   const principal = rt.options.credentials ? authenticate(req, rt.options.credentials) : undefined;
   if (!rt.authz.allows(principal, callType)) {
-    audit(403, 'rejected');
+    audit(403, 'rejected', 'Forbidden');
     sendError(req, res, 403);
     return undefined;
   }
@@ -52,7 +52,7 @@ export async function admitCall(
     return undefined;
   }
   if (fault.error) {
-    audit(fault.error.status, 'rejected');
+    audit(fault.error.status, 'rejected', fault.error.body);
     sendError(req, res, fault.error.status, fault.error.body);
     return undefined;
   }

@@ -45,7 +45,7 @@ export async function handleMasterApi(rt: SimRuntime, master: MasterNode, req: I
     reply = await MASTER_HANDLERS[call.type]({ rt, master, call: call as ParsedCall<MasterCallType>, req, res, dropStreamAfterMs: fault.dropStreamAfterMs });
   } catch (err) {
     if (isApiError(err)) {
-      audit(err.status, err.status === 409 && call.type === 'REACTIVATE_AGENT' ? 'applied' : 'rejected');
+      audit(err.status, err.status === 409 && call.type === 'REACTIVATE_AGENT' ? 'applied' : 'rejected', err.message);
       sendError(req, res, err.status, err.message);
       return;
     }

@@ -14,6 +14,7 @@ import { envelope, envelopeParts, getAgentsJson, getExecutorsJson, getFrameworks
 import type { ParsedCall } from '../proto/call';
 import type { ProtoObject } from '../proto/convert';
 import type { MasterCallType } from '../proto/messages';
+import { savedPayload } from '../rehearsal';
 import type { MasterNode, SimRuntime } from '../runtime';
 import { authenticate } from './auth';
 import { startSubscribe } from './subscribe';
@@ -53,7 +54,8 @@ export const MASTER_HANDLERS = {
   UNKNOWN: () => ({ status: 501 }),
   GET_HEALTH: () => ok('GET_HEALTH', { healthy: true }),
   GET_FLAGS: (ctx) => ok('GET_FLAGS', { flags: ctx.rt.masterFlags(ctx.master) }),
-  GET_VERSION: () => ok('GET_VERSION', { version_info: { version: '1.11.0', build_date: '2020-11-19 18:35:48', build_time: 1605810948, build_user: 'mesos-sim', git_sha: 'sim' } }),
+  GET_VERSION: (ctx) =>
+    ok('GET_VERSION', (savedPayload(ctx.rt.options.version, 'get_version') as Record<string, unknown> | undefined) ?? { version_info: { version: '1.11.0', build_date: '2020-11-19 18:35:48', build_time: 1605810948, build_user: 'mesos-sim', git_sha: 'sim' } }),
   GET_METRICS: (ctx) => ok('GET_METRICS', { metrics: ctx.rt.masterMetrics() }),
   GET_LOGGING_LEVEL: (ctx) => ok('GET_LOGGING_LEVEL', { level: ctx.rt.logging.level }),
   SET_LOGGING_LEVEL: (ctx) => {

@@ -73,6 +73,11 @@ export class Cluster {
   readonly weights = new Map<string, number>();
   /** Roles whitelist (`--roles`); undefined means any role. */
   rolesWhitelist: string[] | undefined;
+  /**
+   * How long a task of a framework takes to stop after SIGTERM, simulated ms (Infinity: it ignores SIGTERM and is
+   * killed at the end of its grace period), by framework name or id, else `default`; unset: the seeded draw.
+   */
+  taskExit: { default?: number; frameworks: Record<string, number> } | undefined;
   /** Sequence for new agent ids. */
   nextAgentSeq = 0;
   nextFrameworkSeq = 0;
@@ -92,20 +97,37 @@ export class Cluster {
     this.timings = { ...DEFAULT_TIMINGS, ...timings };
   }
 
+  /**
+   * The time a new task of `frameworkId` takes to stop after SIGTERM, simulated ms: the {@link taskExit} model when
+   * set, else a seeded draw from 0.2 to 4 s. The draw is made either way, so a model shifts no other seeded value.
+   */
+  taskExitMs(frameworkId: string): number {
+    const drawn = Math.round(this.rng.between(200, 4000));
+    const model = this.taskExit;
+    if (!model) return drawn;
+    const name = this.frameworks.get(frameworkId)?.name;
+    return model.frameworks[frameworkId] ?? (name !== undefined ? model.frameworks[name] : undefined) ?? model.default ?? drawn;
+  }
+
   /** Increments a metric counter. */
   count(name: string, by = 1): void {
     this.counters[name] = (this.counters[name] ?? 0) + by;
   }
 
+  /** Told after every change of the model (a rehearsal times what the cluster did); must not change the model. */
+  onChange?: () => void;
+
   /** Marks the model changed (invalidates cached whole-response views). */
   touch(): void {
     this.version++;
+    this.onChange?.();
   }
 
   /** Marks an agent changed (invalidates its cached view). */
   touchAgent(agent: Agent): void {
     agent.jsonCache = undefined;
     this.version++;
+    this.onChange?.();
   }
 
   /** A new agent id `<cluster>-S<n>`. */

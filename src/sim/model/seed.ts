@@ -99,7 +99,7 @@ export function makeTask(cluster: Cluster, agent: Agent, fw: Framework, k: numbe
     state: 'TASK_RUNNING',
     statuses: [],
     resources: [scalar('cpus', 0.5), scalar('mem', 512), scalar('disk', 256), ranges('ports', [[port, port]])],
-    stopAfterTermMs: Math.round(cluster.rng.between(200, 4000)),
+    stopAfterTermMs: cluster.taskExitMs(fw.id),
     command: `./bin/${app} --port $PORT0`,
     acknowledged: false,
   };

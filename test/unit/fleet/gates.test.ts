@@ -303,7 +303,7 @@ describe('condition rollGates (through the watcher’s evaluate, with GET_MAINTE
     // agent-2 (the roll's, under way) is DOWN: its agent is gone from GET_AGENTS.
     const agents = view(agent('S1'), agent('S3'), agent('S4'));
     const ownDown = GetMaintenanceStatusSchema.parse({ status: { down_machines: [{ hostname: 'agent-2.sim.local', ip: '10.0.0.2' }] } });
-    expect(evaluate(condition, agents, { maintenance: ownDown })).toEqual({ met: true, observation: { registered: true, gates: [{ name: 'maxOtherDraining', open: true }] } });
+    expect(evaluate(condition, agents, { maintenance: ownDown })).toEqual({ met: true, observation: { registered: true, gates: [{ name: 'maxOtherDraining', open: true }], detail: 'every gate open' } });
 
     const otherDown = GetMaintenanceStatusSchema.parse({
       status: { down_machines: [{ hostname: 'agent-2.sim.local', ip: '10.0.0.2' }, { hostname: 'db-9.sim.local', ip: '10.0.1.9' }] },
@@ -313,6 +313,7 @@ describe('condition rollGates (through the watcher’s evaluate, with GET_MAINTE
       observation: {
         registered: true,
         gates: [{ name: 'maxOtherDraining', open: false, reason: '1 other agent(s) are draining, deactivated or DOWN (at most 0): db-9.sim.local (DOWN)' }],
+        detail: 'maxOtherDraining closed: 1 other agent(s) are draining, deactivated or DOWN (at most 0): db-9.sim.local (DOWN)',
       },
     });
     // Without a maintenance read no machine counts as DOWN.
