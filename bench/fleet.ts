@@ -331,7 +331,7 @@ async function main(): Promise<void> {
     `| largest history of any run | ${results.map((r) => `${r.largest[0]?.events} (${r.largest[0]?.type}) (${verdict((r.largest[0]?.events ?? 0) < 10_000)})`).join(' | ')} | < 10,000 events |`,
     `| largest roll history (runs continued as new) | ${results.map((r) => `${r.largest.find((l) => l.type === 'rollingMaintenance')?.events} (${r.continuedAsNew})`).join(' | ')} | |`,
     `| worker RSS when ready (idle) | ${results.map((r) => mb(r.idleRssKb)).join(' | ')} | |`,
-    `| worker peak RSS (cache ${CACHE}) | ${results.map((r) => `${mb(r.peakRssKb)} (${verdict(r.peakRssKb <= 300 * 1024)})`).join(' | ')} | ≤ 300 MB |`,
+    `| worker peak RSS (cache ${CACHE}${WORKER_HEAP_MB ? `, --max-old-space-size=${WORKER_HEAP_MB}` : ''}) | ${results.map((r) => `${mb(r.peakRssKb)} (${verdict(r.peakRssKb <= 300 * 1024)})`).join(' | ')} | ≤ 300 MB |`,
     ...[...new Set(results.flatMap((r) => r.requestsPer5s.slice(0, 6).map((q) => q.type)))].map(
       (type) => `| master ${type} per 5 s (median / max) | ${results.map((r) => { const q = r.requestsPer5s.find((x) => x.type === type); return q ? `${q.median} / ${q.max}` : '0'; }).join(' | ')} | |`,
     ),
