@@ -106,7 +106,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     say('    npx mesos-runbooks runbooks');
     say(`    npx mesos-runbooks plan agentMaintenance -i '${JSON.stringify({ hostname: next, reason: 'disk swap' })}'`);
     say(`    npx mesos-runbooks start drainAgent -i '${nextInput}' --watch`);
-    say(`  from any folder:  export MESOS_RUNBOOKS_CONFIG=${configFile}`);
+    // Elsewhere `npx` would look for the package on the registry: the CLI by its path, with the configuration named.
+    const cliPath = path.resolve(__dirname, '../../bin/mesos-runbooks.js');
+    say(`  from any folder:  export MESOS_RUNBOOKS_CONFIG=${configFile}; node ${cliPath} status --all`);
     say('  the temporal CLI:');
     // The README's examples take agent-3 and agent-4; this one the last agent.
     const viaTemporal = hostnames.at(-1) ?? next;

@@ -84,8 +84,10 @@ describe('the demo and the steps it and the README print', () => {
     const cli = printed.filter((l) => l.startsWith('npx mesos-runbooks '));
     expect(cli.length).toBeGreaterThanOrEqual(3);
     for (const line of cli) ok(line);
-    const exported = printed.find((l) => /^from any folder:\s+export /.test(l))!.replace(/^from any folder:\s+/, '');
-    expect(ok(`${exported} && node ${path.join(root, 'bin/mesos-runbooks.js')} status --all`, os.tmpdir())).toMatch(/drainAgent\/default\/agent-1\.sim\.local/);
+    const elsewhere = printed.find((l) => /^from any folder:\s+export /.test(l))!.replace(/^from any folder:\s+/, '');
+    expect(elsewhere).toBe(`${elsewhere.split(';')[0]}; node ${path.join(root, 'bin/mesos-runbooks.js')} status --all`);
+    expect(elsewhere).toMatch(/^export MESOS_RUNBOOKS_CONFIG=\/\S+\/mesos-runbooks\.yaml; /);
+    expect(ok(elsewhere, os.tmpdir())).toMatch(/drainAgent\/default\/agent-1\.sim\.local/);
     const temporal = printed.find((l) => / workflow start --address /.test(l))!;
     expect(temporal).toMatch(/^\/\S+\/temporal workflow start --address 127\.0\.0\.1:\d+ --task-queue mesos-runbooks --type drainAgent --workflow-id drainAgent\/default\/agent-5\.sim\.local --input '/);
     expect(ok(temporal)).toMatch(/Running execution/);
