@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   freezeChangedSignal,
   freezeStateQuery,
@@ -25,23 +25,38 @@ export interface ClusterFreezeInput {
 /** The longest freeze one request may set (a freeze is a brake, not a setting). */
 export const MAX_FREEZE_MS = 14 * 24 * 3600_000;
 
+/** Since this patch, `freeze` and `unfreeze` answer only once every subscribed run has been told (see below). */
+export const TOLD_BEFORE_ANSWER_PATCH = 'freeze-told-before-answer';
+
 /**
  * The freeze of one cluster (`cluster-freeze/<cluster>`, an entity workflow): who froze it, why and until when.
  * While it holds, no run on the cluster starts a step (the kit's checkpoint waits); runs learn of it without an
  * activity per step: each run subscribes once at its start (`subscribe`, answered with the state) and is signalled
  * `freezeChanged` at every change, including the freeze lifting itself at `until`. A subscriber that cannot be
- * signalled (it ended without unsubscribing) is dropped.
+ * signalled (it ended without unsubscribing) is dropped. `freeze` and `unfreeze` answer once the Signal is in every
+ * subscriber's history: when `freeze` returns, no run starts another step (an approval sent after it cannot overtake it).
  */
 export async function clusterFreeze(input: ClusterFreezeInput): Promise<never> {
   let state: FreezeState = input.state ?? { cluster: input.cluster };
   const subscribers = new Map<string, RunRef>();
   for (const r of input.subscribers ?? []) subscribers.set(`${r.workflowId}/${r.runId}`, r);
   let changed = false;
+  // Changes made (`version`) and changes every subscriber has been told of (`told`).
+  let version = 0;
+  let told = 0;
 
   const now = () => new Date(Date.now()).toISOString();
   const set = (next: FreezeState) => {
     state = next;
     changed = true;
+    version++;
+  };
+  /** An Update's answer: the state it set, once the subscribers know it. */
+  const answerOnceTold = async (): Promise<FreezeState> => {
+    const answer = state;
+    const mine = version;
+    if (patched(TOLD_BEFORE_ANSWER_PATCH)) await condition(() => told >= mine);
+    return answer;
   };
 
   setHandler(
@@ -49,7 +64,7 @@ export async function clusterFreeze(input: ClusterFreezeInput): Promise<never> {
     (req: FreezeRequest) => {
       const freeze: Freeze = { by: req.by.trim(), reason: req.reason.trim(), until: new Date(Date.parse(req.until)).toISOString(), since: now() };
       set({ cluster: input.cluster, freeze, ...(state.lifted ? { lifted: state.lifted } : {}) });
-      return state;
+      return answerOnceTold();
     },
     {
       validator: (req) => {
@@ -68,7 +83,7 @@ export async function clusterFreeze(input: ClusterFreezeInput): Promise<never> {
     unfreezeUpdate,
     (req: UnfreezeRequest) => {
       set({ cluster: input.cluster, lifted: { by: req.by.trim(), at: now(), ...(req.reason ? { reason: req.reason } : {}) } });
-      return state;
+      return answerOnceTold();
     },
     {
       validator: (req) => {
@@ -116,7 +131,9 @@ export async function clusterFreeze(input: ClusterFreezeInput): Promise<never> {
     }
     if (changed) {
       changed = false;
+      const telling = version;
       await tellSubscribers();
+      told = telling;
     } else if (canContinueAsNew()) {
       return continueAsNew<typeof clusterFreeze>({ cluster: input.cluster, state, subscribers: [...subscribers.values()] });
     }
