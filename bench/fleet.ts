@@ -35,6 +35,7 @@ import { startCluster, type SimCluster } from '../src/sim';
 import { RunbookClient } from '../src/temporal/control';
 import { startDevServer } from '../src/temporal/dev-server';
 import { startCountingProxy, type CountingProxy } from '../test/helpers/counting-proxy';
+import { runFloor, type FloorResult } from './lib/floor';
 import { verdict, writeBenchmarkSection } from './lib/report';
 
 const { values } = parseArgs({ options: { agents: { type: 'string' }, cache: { type: 'string' }, 'worker-heap-mb': { type: 'string' }, 'worker-cpu-prof': { type: 'string' }, 'no-write': { type: 'boolean' } } });
@@ -126,6 +127,10 @@ interface SizeResult {
   outcome: string;
   /** CPU seconds used during the roll: the dev server, the worker, this process (the simulator, the proxy, the bench). */
   cpu: { server: number; worker: number; sim: number };
+  /** A drainAgent child's activities (from one child's history). */
+  childActivities: number;
+  /** The Temporal floor: the same batches and timings, a bare child per machine (bench/lib/floor-workflows.ts). */
+  floors: FloorResult[];
 }
 
 async function runSize(agents: number): Promise<SizeResult> {
@@ -242,6 +247,24 @@ async function runSize(agents: number): Promise<SizeResult> {
     }
     const requestsPer5s = [...buckets.entries()].map(([type, b]) => ({ type, median: median(b), max: Math.max(...b) })).sort((a, b) => b.median - a.median || b.max - a.max);
 
+    // The Temporal floor on the same server, the roll's worker stopped: a bare child per machine with 1 activity,
+    // then with as many activities as a drainAgent child ran.
+    const oneChild = [...children.keys()][0];
+    let childActivities = 0;
+    if (oneChild) {
+      const history = await client.workflow.getHandle(`${run.workflowId}/${oneChild}`).fetchHistory();
+      childActivities = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
+    }
+    worker.kill('SIGTERM');
+    await new Promise((r) => worker!.once('exit', r));
+    const floors: FloorResult[] = [];
+    for (const activities of [...new Set([1, childActivities].filter((a) => a > 0))]) {
+      say(`  Temporal floor: ${agents} bare children, ${activities} activit${activities === 1 ? 'y' : 'ies'} each...`);
+      const f = await runFloor({ address: server.address, serverPid: server.pid, batches: durations, maxConcurrent: MAX_CONCURRENT, activities, maxCachedWorkflows: CACHE, cpuOf: cpuSecondsOf });
+      say(`    ${sec(f.wallMs)} (${(f.wallMs / idealMs).toFixed(2)}x the ideal ${sec(idealMs)}); CPU dev server ${f.cpu.server.toFixed(1)} s, worker ${f.cpu.worker.toFixed(1)} s`);
+      floors.push(f);
+    }
+
     return {
       agents,
       wallMs,
@@ -258,6 +281,8 @@ async function runSize(agents: number): Promise<SizeResult> {
       requestsPer5s,
       outcome,
       cpu,
+      childActivities,
+      floors,
     };
   } finally {
     for (const t of timers) clearInterval(t);
@@ -313,7 +338,9 @@ async function main(): Promise<void> {
     `a few seconds), drainAgent per machine with reactivation, batch ${BATCH}, maxConcurrent ${MAX_CONCURRENT}; a Temporal dev server`,
     `(SQLite) and the worker (\`mesos-runbooks worker\`, its own process, \`temporal.worker.maxCachedWorkflows: ${CACHE}\`) on the`,
     'same 2 cores as the simulator. The ideal critical path runs the same batches under the same rule with each machine',
-    'out exactly as long as Mesos took to drain it.',
+    'out exactly as long as Mesos took to drain it. The Temporal floor runs on the same server right after (the roll\'s',
+    'worker stopped) the same batches with the same timings, a bare child workflow per machine whose activity only sleeps',
+    'that long (bench/lib/floor-workflows.ts): what Temporal alone costs for this shape on this machine.',
     `Load average (1 min) when the bench ended: ${os.loadavg()[0]!.toFixed(1)} (other work on the machine shows here and in the CPU row).`,
     '',
     `| | ${results.map((r) => `${r.agents} agents`).join(' | ')} | target |`,
@@ -323,6 +350,7 @@ async function main(): Promise<void> {
     `| ideal critical path | ${results.map((r) => sec(r.idealMs)).join(' | ')} | |`,
     `| ratio | ${results.map((r) => `${(r.wallMs / r.idealMs).toFixed(2)}× (${verdict(r.wallMs / r.idealMs <= 1.2)})`).join(' | ')} | ≤ 1.2× |`,
     `| CPU during the roll: dev server / worker / simulator + bench | ${results.map((r) => `${r.cpu.server.toFixed(0)} / ${r.cpu.worker.toFixed(0)} / ${r.cpu.sim.toFixed(0)} s (of ${((os.cpus().length * r.wallMs) / 1000).toFixed(0)})`).join(' | ')} | |`,
+    ...[0, 1].map((i) => `| Temporal floor${i === 0 ? ' (1 activity a child)' : ` (${results[0]?.floors[1]?.activities ?? '-'} activities a child, as drainAgent)`}: wall / ratio / CPU server, worker | ${results.map((r) => { const f = r.floors[i]; return f ? `${sec(f.wallMs)} / ${(f.wallMs / r.idealMs).toFixed(2)}× / ${f.cpu.server.toFixed(0)}, ${f.cpu.worker.toFixed(0)} s` : '-'; }).join(' | ')} | |`),
     `| one drain in Mesos (median) | ${results.map((r) => sec(r.drainMedianMs)).join(' | ')} | |`,
     `| per machine: child start → DRAIN_AGENT (median) | ${results.map((r) => sec(r.beforeDrainMs)).join(' | ')} | |`,
     `| per machine: DRAINED → REACTIVATE_AGENT | ${results.map((r) => sec(r.drainedToReactivateMs)).join(' | ')} | |`,
