@@ -16,10 +16,10 @@
  *   benchmarked in the client section).
  *
  * Writes the "## Fleet" section of docs/benchmarks.md (other sections are kept).
- * Run: npx tsx bench/fleet.ts [--agents 200,1000] [--cache 100] [--worker-heap-mb N] [--worker-cpu-prof <dir>] [--no-write]
+ * Run: npx tsx bench/fleet.ts [--agents 200,1000] [--cache 100] [--worker-heap-mb N] [--worker-semi-space-mb N] [--worker-cpu-prof <dir>] [--no-floor] [--no-write]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -38,11 +38,13 @@ import { startCountingProxy, type CountingProxy } from '../test/helpers/counting
 import { runFloor, type FloorResult } from './lib/floor';
 import { verdict, writeBenchmarkSection } from './lib/report';
 
-const { values } = parseArgs({ options: { agents: { type: 'string' }, cache: { type: 'string' }, 'worker-heap-mb': { type: 'string' }, 'worker-cpu-prof': { type: 'string' }, 'no-write': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { agents: { type: 'string' }, cache: { type: 'string' }, 'worker-heap-mb': { type: 'string' }, 'worker-cpu-prof': { type: 'string' }, 'worker-semi-space-mb': { type: 'string' }, 'no-floor': { type: 'boolean' }, 'no-write': { type: 'boolean' } } });
 const SIZES = (values.agents ?? '200,1000').split(',').map(Number);
 const CACHE = Number(values.cache ?? 100);
 /** The worker's V8 old-space limit (--max-old-space-size); unset: Node's default for the machine's memory. */
 const WORKER_HEAP_MB = values['worker-heap-mb'] ? Number(values['worker-heap-mb']) : undefined;
+/** V8's young generation per isolate (--max-semi-space-size, MB; Node's default 16): the worker's two threads each have one. */
+const WORKER_SEMI_SPACE_MB = values['worker-semi-space-mb'] ? Number(values['worker-semi-space-mb']) : undefined;
 const BATCH = 10;
 const MAX_CONCURRENT = 50;
 const CLUSTER = 'bench';
@@ -65,7 +67,7 @@ async function startWorker(configFile: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [...profile, path.join(ROOT, 'bin/mesos-runbooks.js'), '--config', configFile, 'worker', '--json'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, WORKER_HEAP_MB ? `--max-old-space-size=${WORKER_HEAP_MB}` : ''].filter(Boolean).join(' ') },
+    env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, WORKER_HEAP_MB ? `--max-old-space-size=${WORKER_HEAP_MB}` : '', WORKER_SEMI_SPACE_MB ? `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}` : ''].filter(Boolean).join(' ') },
   });
   let err = '';
   await new Promise<void>((resolve, reject) => {
@@ -76,7 +78,9 @@ async function startWorker(configFile: string): Promise<ChildProcess> {
     child.once('exit', (code) => reject(new Error(`worker exited (${code}): ${err.slice(-2000)}`)));
   });
   child.stderr!.removeAllListeners('data');
-  child.stderr!.resume();
+  // The worker's log, when asked for (BENCH_WORKER_LOG=<file>): why a roll stopped moving, say.
+  if (process.env.BENCH_WORKER_LOG) child.stderr!.pipe(createWriteStream(process.env.BENCH_WORKER_LOG));
+  else child.stderr!.resume();
   return child;
 }
 
@@ -258,7 +262,7 @@ async function runSize(agents: number): Promise<SizeResult> {
     worker.kill('SIGTERM');
     await new Promise((r) => worker!.once('exit', r));
     const floors: FloorResult[] = [];
-    for (const activities of [...new Set([1, childActivities].filter((a) => a > 0))]) {
+    for (const activities of values['no-floor'] ? [] : [...new Set([1, childActivities].filter((a) => a > 0))]) {
       say(`  Temporal floor: ${agents} bare children, ${activities} activit${activities === 1 ? 'y' : 'ies'} each...`);
       const f = await runFloor({ address: server.address, serverPid: server.pid, batches: durations, maxConcurrent: MAX_CONCURRENT, activities, maxCachedWorkflows: CACHE, cpuOf: cpuSecondsOf });
       say(`    ${sec(f.wallMs)} (${(f.wallMs / idealMs).toFixed(2)}x the ideal ${sec(idealMs)}); CPU dev server ${f.cpu.server.toFixed(1)} s, worker ${f.cpu.worker.toFixed(1)} s`);
@@ -359,7 +363,7 @@ async function main(): Promise<void> {
     `| largest history of any run | ${results.map((r) => `${r.largest[0]?.events} (${r.largest[0]?.type}) (${verdict((r.largest[0]?.events ?? 0) < 10_000)})`).join(' | ')} | < 10,000 events |`,
     `| largest roll history (runs continued as new) | ${results.map((r) => `${r.largest.find((l) => l.type === 'rollingMaintenance')?.events} (${r.continuedAsNew})`).join(' | ')} | |`,
     `| worker RSS when ready (idle) | ${results.map((r) => mb(r.idleRssKb)).join(' | ')} | |`,
-    `| worker peak RSS (cache ${CACHE}${WORKER_HEAP_MB ? `, --max-old-space-size=${WORKER_HEAP_MB}` : ''}) | ${results.map((r) => `${mb(r.peakRssKb)} (${verdict(r.peakRssKb <= 300 * 1024)})`).join(' | ')} | ≤ 300 MB |`,
+    `| worker peak RSS (cache ${CACHE}${WORKER_HEAP_MB ? `, --max-old-space-size=${WORKER_HEAP_MB}` : ''}${WORKER_SEMI_SPACE_MB ? `, --max-semi-space-size=${WORKER_SEMI_SPACE_MB}` : ''}) | ${results.map((r) => `${mb(r.peakRssKb)} (${verdict(r.peakRssKb <= 300 * 1024)})`).join(' | ')} | ≤ 300 MB |`,
     ...[...new Set(results.flatMap((r) => r.requestsPer5s.slice(0, 6).map((q) => q.type)))].map(
       (type) => `| master ${type} per 5 s (median / max) | ${results.map((r) => { const q = r.requestsPer5s.find((x) => x.type === type); return q ? `${q.median} / ${q.max}` : '0'; }).join(' | ')} | |`,
     ),

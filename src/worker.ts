@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
+import type { Worker as Thread } from 'node:worker_threads';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { ClusterRegistry } from './clusters';
@@ -58,6 +59,14 @@ export async function createRunbookWorker(options: WorkerOptions): Promise<Runbo
   // Before any connection: it installs the process's Temporal Runtime (logger, SDK metrics).
   const ownObservability = options.observability || options.connection ? undefined : await Observability.start(config);
   const observability = options.observability ?? ownObservability;
+  let failThread: (err: Error) => void = () => undefined;
+  const threadFailed = new Promise<Error>((resolve) => (failThread = resolve));
+  const watchThread = (thread: Thread) =>
+    thread.once('error', (err: Error & { code?: string }) =>
+      failThread(
+        Object.assign(new Error(`the worker's workflow thread died (${err.code ?? err.name}: ${err.message}); the worker stops so that its supervisor starts it again${err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? ' (give it more memory: docs/production.md "Sizing a worker")' : ''}`), { code: 'WORKFLOW_THREAD_DIED' }),
+      ),
+    );
   let ownConnection: NativeConnection | undefined;
   let ownClient: Client | undefined;
   let worker: Worker;
@@ -74,6 +83,10 @@ export async function createRunbookWorker(options: WorkerOptions): Promise<Runbo
     const observed = observability?.workerOptions();
     const bundle = options.workflowBundlePath ?? (options.bundleApart ? await bundleInChildProcess(workflowsPath, observed?.interceptors?.workflowModules) : undefined);
     const workflows = bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath };
+    // The SDK runs workflow code in a thread of its own; when that thread dies (out of memory, say), the SDK logs
+    // it but its pollers stop and the process idles forever. We watch the threads Worker.create starts and fail
+    // run() instead, so the process exits and its supervisor starts it again (docs/production.md "Sizing a worker").
+    process.on('worker', watchThread);
     worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
@@ -93,21 +106,29 @@ export async function createRunbookWorker(options: WorkerOptions): Promise<Runbo
     });
     if (bundle && !options.workflowBundlePath) rmSync(path.dirname(bundle), { recursive: true, force: true }); // read by Worker.create
   } catch (err) {
+    process.off('worker', watchThread);
     // Nothing this call opened may keep the process alive (e.g. the metrics server when the server is unreachable).
     await ownClient?.connection.close();
     await ownConnection?.close();
     await ownObservability?.close();
     throw err;
   }
+  process.off('worker', watchThread);
   observability?.watchClusters(client, clusters.names());
   let running: Promise<void> | undefined;
   const run = () => {
-    running ??= worker.run().finally(async () => {
-      await clusters.close();
-      if (!options.client) await client.connection.close();
-      await ownConnection?.close();
-      await ownObservability?.close();
-    });
+    running ??= Promise.race([
+      worker.run().finally(async () => {
+        await clusters.close();
+        if (!options.client) await client.connection.close();
+        await ownConnection?.close();
+        await ownObservability?.close();
+      }),
+      threadFailed.then((err) => {
+        if (worker.getState() === 'RUNNING') worker.shutdown(); // it may never finish: the thread's work is lost
+        throw err;
+      }),
+    ]);
     return running;
   };
   return {
@@ -134,7 +155,13 @@ function bothObservers(a?: MesosCallObserver, b?: MesosCallObserver): MesosCallO
  * is handed back to the server, which gives it to another worker), then closes the clusters' connections.
  */
 export async function serveUntilSignalled(worker: RunbookWorker): Promise<void> {
-  await worker.run();
+  try {
+    await worker.run();
+  } catch (err) {
+    // The SDK's native threads would keep a failed worker's process alive: exit, so that a supervisor restarts it.
+    process.stderr.write(`worker failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
   process.stderr.write('worker stopped\n');
 }
 
