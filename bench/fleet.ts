@@ -16,6 +16,7 @@
  *   benchmarked in the client section).
  *
  * Writes the "## Fleet" section of docs/benchmarks.md (other sections are kept).
+ * Env: BENCH_WORKER_LOG=<file> keeps the worker's log; BENCH_WORKER_BIN=<file> runs another CLI entry as the worker.
  * Run: npx tsx bench/fleet.ts [--agents 200,1000] [--cache 100] [--worker-heap-mb N] [--worker-semi-space-mb N] [--worker-cpu-prof <dir>] [--no-floor] [--no-write]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -64,7 +65,7 @@ const mb = (kb: number) => `${Math.round(kb / 1024)} MB`;
 /** The worker, a process of its own: `mesos-runbooks worker` with the bench's configuration file. */
 async function startWorker(configFile: string): Promise<ChildProcess> {
   const profile = values['worker-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['worker-cpu-prof']}`] : [];
-  const child = spawn(process.execPath, [...profile, path.join(ROOT, 'bin/mesos-runbooks.js'), '--config', configFile, 'worker', '--json'], {
+  const child = spawn(process.execPath, [...profile, process.env.BENCH_WORKER_BIN ?? path.join(ROOT, 'bin/mesos-runbooks.js'), '--config', configFile, 'worker', '--json'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, WORKER_HEAP_MB ? `--max-old-space-size=${WORKER_HEAP_MB}` : '', WORKER_SEMI_SPACE_MB ? `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}` : ''].filter(Boolean).join(' ') },
@@ -186,6 +187,7 @@ async function runSize(agents: number): Promise<SizeResult> {
     for (;;) {
       const finished = await Promise.race([done.then(() => true), sleep(10_000).then(() => false)]);
       if (finished) break;
+      if (worker.exitCode !== null) throw new Error(`the worker exited (${worker.exitCode}) during the roll${process.env.BENCH_WORKER_LOG ? `; its log: ${process.env.BENCH_WORKER_LOG}` : ' (BENCH_WORKER_LOG=<file> keeps its log)'}`);
       if (Date.now() - lastReport >= 10_000) {
         lastReport = Date.now();
         const p = await handle.query<Progress>('progress').catch(() => undefined);
@@ -382,7 +384,8 @@ if (require.main === module) {
   main().then(
     () => process.exit(0),
     (err) => {
-      process.stderr.write(`${(err as Error).stack ?? err}\n`);
+      const cause = (err as { cause?: { message?: string; cause?: { message?: string } } }).cause;
+      process.stderr.write(`${(err as Error).stack ?? err}${cause ? `\ncaused by: ${cause.message}${cause.cause ? `: ${cause.cause.message}` : ''}` : ''}\n`);
       process.exit(1);
     },
   );

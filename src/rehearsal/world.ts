@@ -84,6 +84,20 @@ export interface World {
  * Starts the world. Throws the simulator's RehearsalError for a snapshot it cannot load (every problem with its
  * path), and the dev server's errors when the Temporal CLI cannot be found or built.
  */
+/** The simulator's starting state from a snapshot's answers: its agents, tasks, schedule, quota, weights, flags. */
+export function simStateFromSnapshot(snapshot: Snapshot) {
+  const r = snapshot.responses;
+  return {
+    state: r.GET_STATE,
+    maintenanceSchedule: r.GET_MAINTENANCE_SCHEDULE,
+    maintenanceStatus: r.GET_MAINTENANCE_STATUS,
+    quota: r.GET_QUOTA,
+    weights: r.GET_WEIGHTS,
+    flags: r.GET_FLAGS,
+    version: r.GET_VERSION,
+  };
+}
+
 export async function startWorld(options: WorldOptions): Promise<World> {
   const log = options.log ?? (() => undefined);
   const stops: { what: string; stop: () => Promise<void> | void }[] = [];
@@ -91,20 +105,13 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     for (const { stop } of stops.reverse()) await Promise.resolve(stop()).catch(() => undefined);
   };
   try {
-    const r = options.snapshot.responses;
     const principal = options.snapshot.manifest.principal;
     // The snapshot's principal with a secret of this rehearsal only: reservations are made as on the real cluster.
     const secret = principal ? randomBytes(24).toString('base64url') : undefined;
     const sim = await startCluster({
       host: '127.0.0.1',
       port: 0,
-      state: r.GET_STATE,
-      maintenanceSchedule: r.GET_MAINTENANCE_SCHEDULE,
-      maintenanceStatus: r.GET_MAINTENANCE_STATUS,
-      quota: r.GET_QUOTA,
-      weights: r.GET_WEIGHTS,
-      flags: r.GET_FLAGS,
-      version: r.GET_VERSION,
+      ...simStateFromSnapshot(options.snapshot),
       timeScale: options.speed,
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.agentReturnSeconds !== undefined ? { agentReturnDelaySeconds: options.agentReturnSeconds } : {}),

@@ -8,6 +8,7 @@ import { terminalSummary } from '../../src/rehearsal/render';
 import { rehearse } from '../../src/rehearsal/rehearse';
 import type { RehearsalReport } from '../../src/rehearsal/report';
 import { readSnapshot, takeSnapshot, type Snapshot } from '../../src/rehearsal/snapshot';
+import { simStateFromSnapshot } from '../../src/rehearsal/world';
 import { startCluster, type AuditEntry, type SimCluster } from '../../src/sim';
 import { bundleInChildProcess } from '../../src/temporal/bundle';
 import { runbookEnv } from '../helpers/runbook-env';
@@ -82,16 +83,9 @@ describe('rehearsal', () => {
     beforeAll(async () => {
       // The real run first: a simulator loaded from the snapshot with the same exit model, the same input, at ten
       // times the rehearsal's speed (its calls and batches do not depend on it), so the timed rehearsal runs alone.
-      const r = snapshot.responses;
       const real = await runbookEnv(
         {
-          state: r.GET_STATE,
-          maintenanceSchedule: r.GET_MAINTENANCE_SCHEDULE,
-          maintenanceStatus: r.GET_MAINTENANCE_STATUS,
-          quota: r.GET_QUOTA,
-          weights: r.GET_WEIGHTS,
-          flags: r.GET_FLAGS,
-          version: r.GET_VERSION,
+          ...simStateFromSnapshot(snapshot),
           timeScale: 600,
           agentReturnDelaySeconds: 5,
           taskExitSeconds: DEFAULT_EXIT_MODEL,
