@@ -17,8 +17,8 @@ interface WebpackContext {
   (key: string): Record<string, unknown>;
 }
 
-// The same rule as src/catalog.ts RUNBOOK_FILE: `<name>.ts` directly in this folder, but this file.
-const files = (require as unknown as { context(dir: string, deep: boolean, filter: RegExp): WebpackContext }).context('.', false, /^\.\/(?!index\.ts$)[A-Za-z][A-Za-z0-9]*\.ts$/);
+// The same rule as src/catalog.ts RUNBOOK_FILE: `<name>.ts` (or `.js`, compiled) directly in this folder, but this file.
+const files = (require as unknown as { context(dir: string, deep: boolean, filter: RegExp): WebpackContext }).context('.', false, /^\.\/(?!index\.(ts|js)$)[A-Za-z][A-Za-z0-9]*\.(ts|js)$/);
 
 const runbooks = new Map<string, RunbookWorkflow>();
 for (const key of files.keys()) {

@@ -1,6 +1,14 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { FloorRollInput } from './floor-workflows';
+
+let quiet = false;
+/** The SDK's runtime in this process logs warnings only (not every worker state change). */
+function quietRuntime(): void {
+  if (quiet) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  quiet = true;
+}
 
 export interface FloorResult {
   activities: number;
@@ -15,6 +23,7 @@ export interface FloorResult {
  */
 export async function runFloor(opts: { address: string; serverPid: number; batches: number[][]; maxConcurrent: number; activities: number; maxCachedWorkflows: number; cpuOf: (pid: number) => number }): Promise<FloorResult> {
   const taskQueue = `bench-floor-${opts.activities}`;
+  quietRuntime();
   const connection = await NativeConnection.connect({ address: opts.address });
   const worker = await Worker.create({
     connection,

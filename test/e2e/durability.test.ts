@@ -1,13 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { AgentMaintenanceResult } from '../../runbooks/agentMaintenance';
 import { eventually, progressUntil, runbookEnv, type RunbookEnv } from '../helpers/runbook-env';
-import { temporalAddress } from '../helpers/temporal';
+import { workerProcess } from '../helpers/worker-process';
 
 // Every step survives a worker crash, a master failover and a lost response: each mutating call is applied once.
-const root = path.resolve(__dirname, '../..');
 const MUTATING = ['DRAIN_AGENT', 'UPDATE_MAINTENANCE_SCHEDULE', 'START_MAINTENANCE', 'STOP_MAINTENANCE', 'REACTIVATE_AGENT'];
 
 function appliedCounts(env: RunbookEnv, hostname: string, agentId: string): Record<string, number> {
@@ -37,32 +32,22 @@ describe('durability of agentMaintenance', () => {
 
   it('a worker killed (SIGKILL) mid-drain and restarted: the run completes, each mutating call applied once', async () => {
     await env.worker!.shutdown();
-    const configFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'mr-durability-')), 'config.json');
-    writeFileSync(configFile, JSON.stringify({ temporal: { address: temporalAddress().address, taskQueue: env.taskQueue }, clusters: { [env.cluster]: { masters: env.sim.masters } } }));
-    const startWorker = async (): Promise<ChildProcess> => {
-      const child = spawn(process.execPath, [path.join(root, 'bin/mesos-runbooks.js'), '--config', configFile, 'worker'], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-      await eventually('the worker process to serve', () => /worker serving task queue/.test(stderr), 60_000);
-      return child;
-    };
+    const worker = workerProcess(env);
     const agent = pool.shift()!;
     env.sim.setFrameworkAcknowledges(framework().id, false); // holds the agent in DRAINING while the worker dies
-    let worker = await startWorker();
+    await worker.start();
     try {
       const handle = await env.start('agentMaintenance', { agentId: agent.id, reason: 'crash test', maxGracePeriodSeconds: 1, workDurationSeconds: 0 });
       await progressUntil(handle, (p) => p.phase === 'wait for DRAINED', 60_000);
-      worker.kill('SIGKILL');
-      await new Promise((r) => worker.once('exit', r));
+      await worker.kill('SIGKILL');
       env.sim.setFrameworkAcknowledges(framework().id, true);
       await eventually('DRAINED while no worker runs', () => env.sim.model.agents.get(agent.id)?.drain?.state === 'DRAINED');
-      worker = await startWorker();
+      await worker.start();
       const result = (await handle.result()) as AgentMaintenanceResult;
       expect(result.outcome).toBe('completed');
       expect(appliedCounts(env, agent.hostname, agent.id)).toEqual({ DRAIN_AGENT: 1, UPDATE_MAINTENANCE_SCHEDULE: 1, START_MAINTENANCE: 1, STOP_MAINTENANCE: 1 });
     } finally {
-      worker.kill('SIGTERM');
-      await new Promise((r) => (worker.exitCode === null ? worker.once('exit', r) : r(undefined)));
+      await worker.stop();
       // back to an in-process worker for the other tests
       const { createRunbookWorker } = await import('../../src/worker');
       env.worker = await createRunbookWorker({ config: env.config, connection: env.connection, taskQueue: env.taskQueue, client: env.client });

@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -10,9 +9,9 @@ import { RunbookClient } from '../../src/temporal/control';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { createRunbookWorker, type RunbookWorker } from '../../src/worker';
 import { eventually, progressUntil, runbookEnv, type RunbookEnv } from '../helpers/runbook-env';
-import { temporalAddress, testClient, testWorkerConnection, uniqueName } from '../helpers/temporal';
+import { testClient, testWorkerConnection, uniqueName } from '../helpers/temporal';
+import { workerProcess } from '../helpers/worker-process';
 
-const root = path.resolve(__dirname, '../..');
 const drainsOf = (sim: SimCluster, agentId: string) => sim.audit().filter((e) => e.call === 'DRAIN_AGENT' && e.target === agentId && e.outcome !== 'rejected');
 
 // A roll survives what a night throws at it: a worker killed with SIGKILL mid-roll, and its own history growing past
@@ -26,32 +25,22 @@ describe('rollingMaintenance durability', () => {
     afterAll(() => env?.stop());
 
     it('loses nothing: the restarted worker finishes the roll, each machine drained once', async () => {
-      const configFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'mr-roll-kill-')), 'config.json');
-      writeFileSync(configFile, JSON.stringify({ temporal: { address: temporalAddress().address, taskQueue: env.taskQueue }, clusters: { [env.cluster]: { masters: env.sim.masters } } }));
-      const startWorker = async (): Promise<ChildProcess> => {
-        const child = spawn(process.execPath, [path.join(root, 'bin/mesos-runbooks.js'), '--config', configFile, 'worker'], { stdio: ['ignore', 'ignore', 'pipe'] });
-        let stderr = '';
-        child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-        await eventually('the worker process to serve', () => /worker serving task queue/.test(stderr), 60_000);
-        return child;
-      };
+      const worker = workerProcess(env);
       const framework = [...env.sim.model.frameworks.values()][0]!;
       env.sim.setFrameworkAcknowledges(framework.id, false); // the first batch stays DRAINING while the worker dies
-      let worker = await startWorker();
+      await worker.start();
       try {
         const handle = await env.start('rollingMaintenance', { agents: { all: true }, batchSize: 2, reason: 'kill test', perAgent: { runbook: 'drainAgent', maxGracePeriodSeconds: 0, reactivate: true } });
         await progressUntil(handle, (p) => ((p.details as { summary?: { running?: string[] } } | undefined)?.summary?.running?.length ?? 0) === 2, 60_000);
         await eventually('the first batch draining', () => [...env.sim.model.agents.values()].filter((a) => a.drain?.state === 'DRAINING').length === 2);
-        worker.kill('SIGKILL');
-        await new Promise((r) => worker.once('exit', r));
+        await worker.kill('SIGKILL');
         env.sim.setFrameworkAcknowledges(framework.id, true);
-        worker = await startWorker();
+        await worker.start();
         await expect(handle.result()).resolves.toMatchObject({ done: 4, failed: 0 });
         for (const agent of env.sim.model.agents.values()) expect(drainsOf(env.sim, agent.id)).toHaveLength(1);
       } finally {
         env.sim.setFrameworkAcknowledges(framework.id, true);
-        worker.kill('SIGTERM');
-        await new Promise((r) => (worker.exitCode === null ? worker.once('exit', r) : r(undefined)));
+        await worker.stop();
       }
     }, 240_000);
   });
