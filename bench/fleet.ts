@@ -62,13 +62,18 @@ const median = (xs: number[]) => {
 const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const mb = (kb: number) => `${Math.round(kb / 1024)} MB`;
 
+/** The V8 flags of the roll's worker and of the floor's. */
+function workerNodeOptions(): string {
+  return [process.env.NODE_OPTIONS, WORKER_HEAP_MB ? `--max-old-space-size=${WORKER_HEAP_MB}` : '', WORKER_SEMI_SPACE_MB ? `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}` : ''].filter(Boolean).join(' ');
+}
+
 /** The worker, a process of its own: `mesos-runbooks worker` with the bench's configuration file. */
 async function startWorker(configFile: string): Promise<ChildProcess> {
   const profile = values['worker-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['worker-cpu-prof']}`] : [];
   const child = spawn(process.execPath, [...profile, process.env.BENCH_WORKER_BIN ?? path.join(ROOT, 'bin/mesos-runbooks.js'), '--config', configFile, 'worker', '--json'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, WORKER_HEAP_MB ? `--max-old-space-size=${WORKER_HEAP_MB}` : '', WORKER_SEMI_SPACE_MB ? `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}` : ''].filter(Boolean).join(' ') },
+    env: { ...process.env, NODE_OPTIONS: workerNodeOptions() },
   });
   let err = '';
   await new Promise<void>((resolve, reject) => {
@@ -266,8 +271,8 @@ async function runSize(agents: number): Promise<SizeResult> {
     const floors: FloorResult[] = [];
     for (const activities of values['no-floor'] ? [] : [...new Set([1, childActivities].filter((a) => a > 0))]) {
       say(`  Temporal floor: ${agents} bare children, ${activities} activit${activities === 1 ? 'y' : 'ies'} each...`);
-      const f = await runFloor({ address: server.address, serverPid: server.pid, batches: durations, maxConcurrent: MAX_CONCURRENT, activities, maxCachedWorkflows: CACHE, cpuOf: cpuSecondsOf });
-      say(`    ${sec(f.wallMs)} (${(f.wallMs / idealMs).toFixed(2)}x the ideal ${sec(idealMs)}); CPU dev server ${f.cpu.server.toFixed(1)} s, worker ${f.cpu.worker.toFixed(1)} s`);
+      const f = await runFloor({ address: server.address, serverPid: server.pid, batches: durations, maxConcurrent: MAX_CONCURRENT, activities, maxCachedWorkflows: CACHE, nodeOptions: workerNodeOptions(), cpuOf: cpuSecondsOf, memoryOf });
+      say(`    ${sec(f.wallMs)} (${(f.wallMs / idealMs).toFixed(2)}x the ideal ${sec(idealMs)}); CPU dev server ${f.cpu.server.toFixed(1)} s, worker ${f.cpu.worker.toFixed(1)} s; worker RSS ready ${mb(f.idleRssKb)}, peak ${mb(f.peakRssKb)}`);
       floors.push(f);
     }
 
@@ -346,7 +351,8 @@ async function main(): Promise<void> {
     'same 2 cores as the simulator. The ideal critical path runs the same batches under the same rule with each machine',
     'out exactly as long as Mesos took to drain it. The Temporal floor runs on the same server right after (the roll\'s',
     'worker stopped) the same batches with the same timings, a bare child workflow per machine whose activity only sleeps',
-    'that long (bench/lib/floor-workflows.ts): what Temporal alone costs for this shape on this machine.',
+    'that long (bench/lib/floor-workflows.ts), its worker a process of its own with the same cache and V8 flags: what',
+    'Temporal and its SDK alone cost for this shape on this machine.',
     `Load average (1 min) when the bench ended: ${os.loadavg()[0]!.toFixed(1)} (other work on the machine shows here and in the CPU row).`,
     '',
     `| | ${results.map((r) => `${r.agents} agents`).join(' | ')} | target |`,
@@ -356,7 +362,7 @@ async function main(): Promise<void> {
     `| ideal critical path | ${results.map((r) => sec(r.idealMs)).join(' | ')} | |`,
     `| ratio | ${results.map((r) => `${(r.wallMs / r.idealMs).toFixed(2)}× (${verdict(r.wallMs / r.idealMs <= 1.2)})`).join(' | ')} | ≤ 1.2× |`,
     `| CPU during the roll: dev server / worker / simulator + bench | ${results.map((r) => `${r.cpu.server.toFixed(0)} / ${r.cpu.worker.toFixed(0)} / ${r.cpu.sim.toFixed(0)} s (of ${((os.cpus().length * r.wallMs) / 1000).toFixed(0)})`).join(' | ')} | |`,
-    ...[0, 1].map((i) => `| Temporal floor${i === 0 ? ' (1 activity a child)' : ` (${results[0]?.floors[1]?.activities ?? '-'} activities a child, as drainAgent)`}: wall / ratio / CPU server, worker | ${results.map((r) => { const f = r.floors[i]; return f ? `${sec(f.wallMs)} / ${(f.wallMs / r.idealMs).toFixed(2)}× / ${f.cpu.server.toFixed(0)}, ${f.cpu.worker.toFixed(0)} s` : '-'; }).join(' | ')} | |`),
+    ...[0, 1].map((i) => `| Temporal floor${i === 0 ? ' (1 activity a child)' : ` (${results[0]?.floors[1]?.activities ?? '-'} activities a child, as drainAgent)`}: wall / ratio / CPU server, worker / worker RSS ready, peak | ${results.map((r) => { const f = r.floors[i]; return f ? `${sec(f.wallMs)} / ${(f.wallMs / r.idealMs).toFixed(2)}× / ${f.cpu.server.toFixed(0)}, ${f.cpu.worker.toFixed(0)} s / ${mb(f.idleRssKb)}, ${mb(f.peakRssKb)}` : '-'; }).join(' | ')} | |`),
     `| one drain in Mesos (median) | ${results.map((r) => sec(r.drainMedianMs)).join(' | ')} | |`,
     `| per machine: child start → DRAIN_AGENT (median) | ${results.map((r) => sec(r.beforeDrainMs)).join(' | ')} | |`,
     `| per machine: DRAINED → REACTIVATE_AGENT | ${results.map((r) => sec(r.drainedToReactivateMs)).join(' | ')} | |`,
