@@ -121,12 +121,19 @@ export class ScheduleManager {
     }));
   }
 
-  /** The schedules this project created, by Temporal Schedule id. */
+  /**
+   * The schedules this project created, by Temporal Schedule id. The list comes from visibility, which lags: a
+   * schedule deleted a moment ago may still be listed, and is skipped when reading it by id finds none.
+   */
   async managed(): Promise<Map<string, ScheduleDescription>> {
     const found = new Map<string, ScheduleDescription>();
     for await (const summary of this.options.client.schedule.list()) {
       if (!summary.scheduleId.startsWith(SCHEDULE_ID_PREFIX) || summary.memo?.managedBy !== MANAGED_BY || summary.memo?.taskQueue !== this.options.taskQueue) continue;
-      found.set(summary.scheduleId, await this.options.client.schedule.getHandle(summary.scheduleId).describe());
+      try {
+        found.set(summary.scheduleId, await this.options.client.schedule.getHandle(summary.scheduleId).describe());
+      } catch (err) {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+      }
     }
     return found;
   }
