@@ -120,6 +120,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());
     });
+    // `npm run demo` forwards the terminal's Ctrl-C, so the signal comes twice: a second one must not kill this
+    // process before it has stopped the dev server (a process group of its own, which Ctrl-C does not reach).
+    const again = () => say('  already stopping (the dev server is stopped last, within 10 s)');
+    process.on('SIGINT', again);
+    process.on('SIGTERM', again);
     say('stopping (the worker drains, then the dev server stops)...');
     const budget = setTimeout(() => {
       say(`  still stopping after ${STOP_BUDGET_MS / 1000} s: exiting anyway`);

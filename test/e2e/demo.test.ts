@@ -1,7 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { eventually } from '../helpers/runbook-env';
 
 // The newcomer's path, as printed: `npm run demo`, then every next step the demo prints and every CLI example of
 // the README, run exactly as written in a new shell, then Ctrl-C, which must stop everything within 10 s.
@@ -94,14 +96,22 @@ describe('the demo and the steps it and the README print', () => {
     expect(ok('npx mesos-runbooks watch drainAgent/default/agent-5.sim.local')).toMatch(/^finished: .*"finalState":"DRAINED"/m);
   }, 300_000);
 
-  it('stops within 10 s of Ctrl-C, the worker first, and removes its configuration', async () => {
+  it('stops within 10 s of Ctrl-C (twice, as npm run forwards it), the worker first, the dev server too, and removes its configuration', async () => {
+    const address = /--address (127\.0\.0\.1:\d+)/.exec(out)?.[1];
+    expect(address).toBeDefined();
     const sent = Date.now();
+    demo.kill('SIGINT');
+    // npm's copy arrives a moment after the terminal's: once the demo is stopping.
+    await eventually('the demo to be stopping', () => out.includes('stopping (the worker drains'), 5_000);
     demo.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => demo.once('exit', (c) => resolve(c)));
     const tookMs = Date.now() - sent;
     expect(code).toBe(0);
     expect(tookMs).toBeLessThan(10_000);
     expect(out).toMatch(/stopping the worker \(it drains first\)\.\.\.[\s\S]*stopping the Temporal dev server\.\.\.[\s\S]*stopped/);
+    // The dev server (a process group of its own) is gone: nothing answers on its port.
+    const [host, port] = address!.split(':');
+    await expect(new Promise((resolve, reject) => connect(Number(port), host!).once('connect', resolve).once('error', reject))).rejects.toThrow(/ECONNREFUSED/);
     expect(out).not.toMatch(/connection refused/i);
     expect(shell('npx mesos-runbooks status').stderr).toMatch(/no cluster is configured: give --config <file>/);
   }, 30_000);
