@@ -40,15 +40,14 @@ export async function clusterFreeze(input: ClusterFreezeInput): Promise<never> {
   let state: FreezeState = input.state ?? { cluster: input.cluster };
   const subscribers = new Map<string, RunRef>();
   for (const r of input.subscribers ?? []) subscribers.set(`${r.workflowId}/${r.runId}`, r);
-  let changed = false;
-  // Changes made (`version`) and changes every subscriber has been told of (`told`).
+  // Changes made (`version`) and changes every subscriber has been told of (`told`): a change is untold while they differ.
   let version = 0;
   let told = 0;
+  const changed = () => version > told;
 
   const now = () => new Date(Date.now()).toISOString();
   const set = (next: FreezeState) => {
     state = next;
-    changed = true;
     version++;
   };
   /** An Update's answer: the state it set, once the subscribers know it. */
@@ -121,16 +120,15 @@ export async function clusterFreeze(input: ClusterFreezeInput): Promise<never> {
 
   for (;;) {
     const f = active();
-    const canContinueAsNew = () => !changed && workflowInfo().continueAsNewSuggested && allHandlersFinished();
+    const canContinueAsNew = () => !changed() && workflowInfo().continueAsNewSuggested && allHandlersFinished();
     const woken = f
-      ? await condition(() => changed || canContinueAsNew(), Math.max(1, Date.parse(f.until) - Date.now()))
-      : (await condition(() => changed || canContinueAsNew()), true);
+      ? await condition(() => changed() || canContinueAsNew(), Math.max(1, Date.parse(f.until) - Date.now()))
+      : (await condition(() => changed() || canContinueAsNew()), true);
     if (!woken && state.freeze === f) {
       log.info('cluster freeze: lifted at its time', { cluster: input.cluster, until: f ? dateTime(f.until) : undefined });
       set({ cluster: input.cluster, lifted: { by: f!.by, at: now(), reason: 'its time was up' } });
     }
-    if (changed) {
-      changed = false;
+    if (changed()) {
       const telling = version;
       await tellSubscribers();
       told = telling;

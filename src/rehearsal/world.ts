@@ -80,10 +80,6 @@ export interface World {
   stop(): Promise<void>;
 }
 
-/**
- * Starts the world. Throws the simulator's RehearsalError for a snapshot it cannot load (every problem with its
- * path), and the dev server's errors when the Temporal CLI cannot be found or built.
- */
 /** The simulator's starting state from a snapshot's answers: its agents, tasks, schedule, quota, weights, flags. */
 export function simStateFromSnapshot(snapshot: Snapshot) {
   const r = snapshot.responses;
@@ -98,6 +94,10 @@ export function simStateFromSnapshot(snapshot: Snapshot) {
   };
 }
 
+/**
+ * Starts the world. Throws the simulator's RehearsalError for a snapshot it cannot load (every problem with its
+ * path), and the dev server's errors when the Temporal CLI cannot be found or built.
+ */
 export async function startWorld(options: WorldOptions): Promise<World> {
   const log = options.log ?? (() => undefined);
   const stops: { what: string; stop: () => Promise<void> | void }[] = [];
