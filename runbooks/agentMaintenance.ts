@@ -3,7 +3,6 @@ import type { MachineRef } from '../src/agents/vocabulary';
 import { agentFields, agentTarget, exactlyOneAgent, oneAgent } from '../workflows/kit/agent';
 import { defineRunbook } from '../workflows/kit/define';
 import { commonFields } from '../workflows/kit/input';
-import { agentMaintenanceBeforeKit } from '../workflows/legacy/agentMaintenance';
 import { drainFields, drainStep, reactivateStep, waitDrainedStep } from '../workflows/steps/agent';
 import {
   machineOf,
@@ -96,5 +95,7 @@ export const agentMaintenance = defineRunbook({
     outcome: 'completed',
     skippedWaits: ctx.facts.skippedWaits,
   }),
-  legacy: agentMaintenanceBeforeKit,
+  // Loaded only by the runs that take it (KIT_PATCH); a static import would load it in every run (runbooks/index.ts).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  legacy: () => (require('../workflows/legacy/agentMaintenance') as typeof import('../workflows/legacy/agentMaintenance')).agentMaintenanceBeforeKit,
 });

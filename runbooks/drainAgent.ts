@@ -3,7 +3,6 @@ import { agentFields, agentTarget, exactlyOneAgent, oneAgent } from '../workflow
 import { defineRunbook } from '../workflows/kit/define';
 import { commonFields } from '../workflows/kit/input';
 import { drainStep, drainFields, reactivateStep, waitDrainedStep, type AgentFacts } from '../workflows/steps/agent';
-import { drainAgentBeforeKit } from '../workflows/legacy/drainAgent';
 
 export const drainAgentInputSchema = z
   .object({
@@ -56,5 +55,7 @@ export const drainAgent = defineRunbook({
     drainApplied: facts.drainApplied ?? false,
     waitedSeconds: facts.drainWait?.seconds ?? 0,
   }),
-  legacy: drainAgentBeforeKit,
+  // Loaded only by the runs that take it (KIT_PATCH); a static import would load it in every run (runbooks/index.ts).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  legacy: () => (require('../workflows/legacy/drainAgent') as typeof import('../workflows/legacy/drainAgent')).drainAgentBeforeKit,
 });

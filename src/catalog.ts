@@ -77,6 +77,8 @@ function load(): Map<string, CatalogEntry> {
       if (typeof value !== 'function' || !('runbook' in value)) continue;
       const def = (value as RunbookWorkflow).runbook;
       if (def.name !== exported) throw new Error(`runbooks/${file}: export '${exported}' declares runbook '${def.name}': the export's name is the workflow type, they must be equal`);
+      // The workflow bundle's entry (runbooks/index.ts) loads a run's runbook by its file name.
+      if (def.name !== RUNBOOK_FILE.exec(file)![1]) throw new Error(`runbooks/${file}: declares runbook '${def.name}': a runbook file declares the runbook of its name (runbooks/${def.name}.ts)`);
       if (entries.has(def.name)) throw new Error(`runbooks/${file}: runbook '${def.name}' is declared twice`);
       entries.set(def.name, catalogEntry(def, `runbooks/${file}`));
     }

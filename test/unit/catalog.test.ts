@@ -56,4 +56,12 @@ describe('the runbook catalog', () => {
     expect(files.filter((f) => bundle.test(`./${f}`)).sort()).toEqual(files.filter((f) => RUNBOOK_FILE.test(f)).sort());
     expect(files.filter((f) => RUNBOOK_FILE.test(f))).not.toContain('index.ts');
   });
+
+  it('has each runbook in the file of its name, which is how the bundle entry finds a run\'s runbook', () => {
+    for (const entry of catalog().values()) expect(entry.file).toBe(`runbooks/${entry.name}.ts`);
+    const source = readFileSync(path.join(runbooksDir, 'index.ts'), 'utf8');
+    // Nothing but the SDK and types is imported statically: every runbook and entity is loaded by the run that needs it.
+    expect([...source.matchAll(/^import (?!type ).*from '([^']+)'/gm)].map((m) => m[1])).toEqual(['@temporalio/workflow']);
+    expect(source).not.toMatch(/^export \{/m);
+  });
 });

@@ -99,7 +99,7 @@ export function defineRunbook<Schema extends z.ZodType, S, F extends Facts, Resu
     if (continued !== undefined && !workflowInfo().continuedFromExecutionRunId) {
       throw runbookFailure('INVALID_INPUT', `${def.name}: invalid input: ${CONTINUED}: only a run continued as new carries it`);
     }
-    if (!continued && def.legacy && !patched(KIT_PATCH)) return (await def.legacy(rawInput as never)) as Result | RunPlan;
+    if (!continued && def.legacy && !patched(KIT_PATCH)) return (await def.legacy()(rawInput as never)) as Result | RunPlan;
     return new Run(def, input, continued as Continued<S, F> | undefined).execute();
   };
   Object.defineProperty(workflow, 'name', { value: def.name });

@@ -205,9 +205,10 @@ export interface RunbookDefinition<Schema extends z.ZodType, S, F extends Facts,
   controls?: Record<string, ControlSpec<RunContext<z.output<Schema> & CommonInput, S, F>, never>>;
   /**
    * Runs started by an earlier version of this runbook's workflow code, before the kit (kept until they have all
-   * ended; see docs/runbooks.md "Changing a runbook"). A run started now never takes this path.
+   * ended; see docs/runbooks.md "Changing a runbook"). A run started now never takes this path. A loader, so that
+   * the old code is evaluated only in the runs that take it (each run has its own copy of every module it loads).
    */
-  legacy?: (rawInput: never) => Promise<unknown>;
+  legacy?: () => (rawInput: never) => Promise<unknown>;
 }
 
 export type { Observation };
