@@ -17,7 +17,7 @@
  *
  * Writes the "## Fleet" section of docs/benchmarks.md (other sections are kept).
  * Env: BENCH_WORKER_LOG=<file> keeps the worker's log; BENCH_WORKER_BIN=<file> runs another CLI entry as the worker.
- * Run: npx tsx bench/fleet.ts [--agents 200,1000] [--cache 100] [--worker-heap-mb N] [--worker-semi-space-mb N] [--worker-cpu-prof <dir>] [--no-floor] [--no-write]
+ * Run: npx tsx bench/fleet.ts [--agents 200,1000] [--cache 100] [--worker-heap-mb 160] [--worker-semi-space-mb N] [--worker-cpu-prof <dir>] [--no-floor] [--no-write]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,8 +42,8 @@ import { verdict, writeBenchmarkSection } from './lib/report';
 const { values } = parseArgs({ options: { agents: { type: 'string' }, cache: { type: 'string' }, 'worker-heap-mb': { type: 'string' }, 'worker-cpu-prof': { type: 'string' }, 'worker-semi-space-mb': { type: 'string' }, 'no-floor': { type: 'boolean' }, 'no-write': { type: 'boolean' } } });
 const SIZES = (values.agents ?? '200,1000').split(',').map(Number);
 const CACHE = Number(values.cache ?? 100);
-/** The worker's V8 old-space limit (--max-old-space-size); unset: Node's default for the machine's memory. */
-const WORKER_HEAP_MB = values['worker-heap-mb'] ? Number(values['worker-heap-mb']) : undefined;
+/** The worker's V8 old-space limit (--max-old-space-size), per heap: docker-compose.yml's 160 unless given (0: Node's default for the machine's memory). */
+const WORKER_HEAP_MB = Number(values['worker-heap-mb'] ?? 160) || undefined;
 /** V8's young generation per isolate (--max-semi-space-size, MB; Node's default 16): the worker's two threads each have one. */
 const WORKER_SEMI_SPACE_MB = values['worker-semi-space-mb'] ? Number(values['worker-semi-space-mb']) : undefined;
 const BATCH = 10;
@@ -67,13 +67,18 @@ function workerNodeOptions(): string {
   return [process.env.NODE_OPTIONS, WORKER_HEAP_MB ? `--max-old-space-size=${WORKER_HEAP_MB}` : '', WORKER_SEMI_SPACE_MB ? `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}` : ''].filter(Boolean).join(' ');
 }
 
+/** The environment of the roll's worker and of the floor's: as docker-compose.yml runs the worker (glibc's allocator kept to 2 arenas). */
+function workerEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, NODE_OPTIONS: workerNodeOptions(), MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' };
+}
+
 /** The worker, a process of its own: `mesos-runbooks worker` with the bench's configuration file. */
 async function startWorker(configFile: string): Promise<ChildProcess> {
   const profile = values['worker-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['worker-cpu-prof']}`] : [];
   const child = spawn(process.execPath, [...profile, process.env.BENCH_WORKER_BIN ?? path.join(ROOT, 'bin/mesos-runbooks.js'), '--config', configFile, 'worker', '--json'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: workerNodeOptions() },
+    env: workerEnv(),
   });
   let err = '';
   await new Promise<void>((resolve, reject) => {
@@ -271,7 +276,7 @@ async function runSize(agents: number): Promise<SizeResult> {
     const floors: FloorResult[] = [];
     for (const activities of values['no-floor'] ? [] : [...new Set([1, childActivities].filter((a) => a > 0))]) {
       say(`  Temporal floor: ${agents} bare children, ${activities} activit${activities === 1 ? 'y' : 'ies'} each...`);
-      const f = await runFloor({ address: server.address, serverPid: server.pid, batches: durations, maxConcurrent: MAX_CONCURRENT, activities, maxCachedWorkflows: CACHE, nodeOptions: workerNodeOptions(), cpuOf: cpuSecondsOf, memoryOf });
+      const f = await runFloor({ address: server.address, serverPid: server.pid, batches: durations, maxConcurrent: MAX_CONCURRENT, activities, maxCachedWorkflows: CACHE, env: workerEnv(), cpuOf: cpuSecondsOf, memoryOf });
       say(`    ${sec(f.wallMs)} (${(f.wallMs / idealMs).toFixed(2)}x the ideal ${sec(idealMs)}); CPU dev server ${f.cpu.server.toFixed(1)} s, worker ${f.cpu.worker.toFixed(1)} s; worker RSS ready ${mb(f.idleRssKb)}, peak ${mb(f.peakRssKb)}`);
       floors.push(f);
     }
@@ -347,7 +352,8 @@ async function main(): Promise<void> {
     `\`npm run bench -- fleet\` (bench/fleet.ts), ${new Date().toISOString().slice(0, 10)}, this machine (${os.cpus().length} cores): rollingMaintenance over`,
     `every agent of a simulated cluster (2 tasks per agent, kill times 0.2-4 s, grace capped at 3 s: one drain takes`,
     `a few seconds), drainAgent per machine with reactivation, batch ${BATCH}, maxConcurrent ${MAX_CONCURRENT}; a Temporal dev server`,
-    `(SQLite) and the worker (\`mesos-runbooks worker\`, its own process, \`temporal.worker.maxCachedWorkflows: ${CACHE}\`) on the`,
+    `(SQLite) and the worker (\`mesos-runbooks worker\`, its own process, \`temporal.worker.maxCachedWorkflows: ${CACHE}\`, run as`,
+    `docker-compose.yml runs it: \`MALLOC_ARENA_MAX=2\`${WORKER_HEAP_MB ? `, \`--max-old-space-size=${WORKER_HEAP_MB}\`` : ''}) on the`,
     'same 2 cores as the simulator. The ideal critical path runs the same batches under the same rule with each machine',
     'out exactly as long as Mesos took to drain it. The Temporal floor runs on the same server right after (the roll\'s',
     'worker stopped) the same batches with the same timings, a bare child workflow per machine whose activity only sleeps',

@@ -24,14 +24,15 @@ export async function runFloor(opts: {
   maxConcurrent: number;
   activities: number;
   maxCachedWorkflows: number;
-  nodeOptions?: string;
+  /** The floor worker's environment (the roll's worker's: NODE_OPTIONS, MALLOC_ARENA_MAX). */
+  env: NodeJS.ProcessEnv;
   cpuOf: (pid: number) => number;
   memoryOf: (pid: number) => { rss: number; hwm: number };
 }): Promise<FloorResult> {
   const taskQueue = `bench-floor-${opts.activities}`;
   const child = spawn(process.execPath, ['--import', 'tsx', require.resolve('./floor-worker'), opts.address, taskQueue, String(opts.maxCachedWorkflows)], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: opts.nodeOptions ?? '' },
+    env: opts.env,
   });
   let err = '';
   await new Promise<void>((resolve, reject) => {
