@@ -141,14 +141,17 @@ describe('chat-ops', () => {
     // Bob, in the S0OPS group, approves.
     expect(textOf(await click('U0BOB', 'runbook_approve', approveButton.value))).toMatch(/<@U0BOB>: approved drain agent/);
     await expect(handle.result()).resolves.toMatchObject({ finalState: 'DRAINED' });
+    // The bot's last query of the run (its thread's end) first, then ours: two queries of a run that has just
+    // completed, sent at once, made one of them wait ~30 s in about 1 test run in 5 (a CI failure: DEADLINE_EXCEEDED).
+    // Seen with the bot following the run, never in ~30 tries without it; not explained yet (see docs/chatops.md).
+    const thread = approvalMessage.json?.thread_ts;
+    await slack.waitFor((r) => r.json?.thread_ts === thread && String(r.json?.text).includes('run *done*'));
     const done = await handle.query<Progress>('progress');
     expect(done.events?.find((e) => e.kind === 'approvalGiven')).toMatchObject({ approver: 'bob' });
 
     // The same button, after the run moved on, does nothing and says so.
     expect(textOf(await click('U0CAROL', 'runbook_approve', approveButton.value))).toMatch(/this button is stale: the run drainAgent\/.* is completed; nothing was done/);
     // The thread got the events, the end included.
-    const thread = approvalMessage.json?.thread_ts;
-    await slack.waitFor((r) => r.json?.thread_ts === thread && String(r.json?.text).includes('run *done*'));
     const posted = slack.calls('chat.postMessage').filter((r) => r.json?.thread_ts === thread).map((r) => String(r.json?.text));
     // Each event once, in order.
     expect(posted.filter((t) => t.includes('*drain* — DRAIN_AGENT accepted'))).toHaveLength(1);
