@@ -40,12 +40,21 @@ import { runFloor, type FloorResult } from './lib/floor';
 import { verdict, writeBenchmarkSection } from './lib/report';
 
 const { values } = parseArgs({ options: { agents: { type: 'string' }, cache: { type: 'string' }, 'worker-heap-mb': { type: 'string' }, 'worker-cpu-prof': { type: 'string' }, 'worker-semi-space-mb': { type: 'string' }, 'no-floor': { type: 'boolean' }, 'no-write': { type: 'boolean' } } });
-const SIZES = (values.agents ?? '200,1000').split(',').map(Number);
-const CACHE = Number(values.cache ?? 100);
+/** A whole-number option (0 or more), or its default; anything else stops the bench with the option's name. */
+function wholeNumber(option: string, text: string | undefined, fallback: number): number {
+  const n = text === undefined ? fallback : Number(text);
+  if (!Number.isInteger(n) || n < 0) {
+    process.stderr.write(`bench/fleet.ts: --${option} ${text}: give a whole number (0 or more)\n`);
+    process.exit(2);
+  }
+  return n;
+}
+const SIZES = (values.agents ?? '200,1000').split(',').map((a) => wholeNumber('agents', a, 0));
+const CACHE = wholeNumber('cache', values.cache, 100);
 /** The worker's V8 old-space limit (--max-old-space-size), per heap: docker-compose.yml's 160 unless given (0: Node's default for the machine's memory). */
-const WORKER_HEAP_MB = Number(values['worker-heap-mb'] ?? 160) || undefined;
+const WORKER_HEAP_MB = wholeNumber('worker-heap-mb', values['worker-heap-mb'], 160) || undefined;
 /** V8's young generation per isolate (--max-semi-space-size, MB; Node's default 16): the worker's two threads each have one. */
-const WORKER_SEMI_SPACE_MB = values['worker-semi-space-mb'] ? Number(values['worker-semi-space-mb']) : undefined;
+const WORKER_SEMI_SPACE_MB = wholeNumber('worker-semi-space-mb', values['worker-semi-space-mb'], 0) || undefined;
 const BATCH = 10;
 const MAX_CONCURRENT = 50;
 const CLUSTER = 'bench';
